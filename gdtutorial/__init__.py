@@ -1,0 +1,3 @@
+"""Linear algebra by gradient descent with PyTorch."""
+
+__version__ = "0.1.0"

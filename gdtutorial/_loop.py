@@ -1,0 +1,271 @@
+"""What every iterative solver shares: the stopping rules, the record of the run, the result.
+
+A solver module writes its algorithm as a plain loop and hands each iterate to a
+:class:`Tracker`, which
+
+* records the loss (one float64 entry per iteration, after the starting point's),
+* keeps the best iterate (the one with the smallest residual),
+* decides the status: ``"converged"`` when the residual is at or below ``tol``, ``"diverged"``
+  when the loss or residual is not finite or the residual has grown by a factor of
+  ``EXPLOSION``, ``"stalled"`` when the best residual has not fallen by 1 % in ``stall_window``
+  iterations, ``"callback"`` when the callback returns ``True``,
+* and builds the :class:`~gdtutorial.result.Result`, whose message is the standard one
+  followed by the solver's advice for that status.
+
+It also holds the spectrum estimates the solvers use to pick step sizes.
+
+Examples
+--------
+Gradient descent on f(x) = x²/2, written with a tracker:
+
+>>> import torch
+>>> x = torch.tensor([1.0], dtype=torch.float64)
+>>> tracker = Tracker(method="gd", tol=1e-6, max_iter=100, callback=None)
+>>> status = tracker.start(x, loss=0.5 * x.square().sum(), residual=x.abs().max())
+>>> for nit in range(1, tracker.max_iter + 1):
+...     x = x - 0.5 * x
+...     status = tracker.step(x, loss=0.5 * x.square().sum(), residual=x.abs().max())
+...     if status is not None:
+...         break
+>>> result = tracker.result(status)
+>>> result.status, result.nit, len(result.loss_history)
+('converged', 20, 21)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import torch
+
+from .result import STATUS_MESSAGES, Result
+
+__all__ = [
+    "EXPLOSION",
+    "Tracker",
+    "default_tol",
+    "estimate_lambda_max",
+    "estimate_lambda_min",
+]
+
+EXPLOSION = 1e6
+"""Factor by which the residual may grow over the starting one before a run counts as diverged."""
+
+_IMPROVEMENT = 0.99  # the best residual must fall below 0.99 × its old value to count as progress
+
+
+def default_tol(dtype: torch.dtype) -> float:
+    """The default tolerance: 1e-6 for float64, 1e-4 for float32 (and lower precisions).
+
+    Examples
+    --------
+    >>> import torch
+    >>> default_tol(torch.float64), default_tol(torch.float32)
+    (1e-06, 0.0001)
+    """
+    return 1e-6 if dtype == torch.float64 else 1e-4
+
+
+def _as_float(value: torch.Tensor | float) -> float:
+    return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
+
+
+class Tracker:
+    """Stopping rules and bookkeeping for one run of an iterative solver.
+
+    Parameters
+    ----------
+    method : str
+        The method's name, copied into the result.
+    tol : float
+        The run has converged when the residual is at or below ``tol``.
+    max_iter : int
+        The iteration budget (the solver's loop runs ``range(1, max_iter + 1)``).
+    callback : callable or None
+        Called with the result so far after each iteration; returning ``True`` stops the run.
+    advice : mapping, optional
+        Text appended to the standard message of a status, e.g. what step size to try; a
+        value may be a function returning the text, called only if that status occurs.
+    stall_window : int, optional
+        Iterations without 1 % progress of the best residual after which the run has stalled;
+        ``None`` never stalls.
+    build : callable, optional
+        ``build(state, **fields) -> Result``: turns an iterate (any object) and the result's
+        fields into a result. By default ``Result(x=state, **fields)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        tol: float,
+        max_iter: int,
+        callback: Callable[[Any], Any] | None,
+        advice: Mapping[str, str | Callable[[], str]] | None = None,
+        stall_window: int | None = None,
+        build: Callable[..., Result] | None = None,
+    ) -> None:
+        self.method = method
+        self.tol = tol
+        self.max_iter = max_iter
+        self.callback = callback
+        self.advice = dict(advice or {})
+        self.stall_window = stall_window
+        self.build: Callable[..., Result] = build or (
+            lambda state, **fields: Result(x=state, **fields)
+        )
+        self.losses: list[float] = []
+        self.nit = 0
+        self.state: Any = None
+        self.residual = math.inf
+        self.best_state: Any = None
+        self.best_residual = math.inf
+        self._first_residual = math.inf
+        self._progress_residual = math.inf
+        self._progress_nit = 0
+
+    def start(
+        self, state: Any, *, loss: torch.Tensor | float, residual: torch.Tensor | float
+    ) -> str | None:
+        """Record the starting point; returns ``"converged"`` if it already meets ``tol``."""
+        status = self._record(state, loss, residual)
+        self._first_residual = self.residual
+        return status
+
+    def step(
+        self, state: Any, *, loss: torch.Tensor | float, residual: torch.Tensor | float
+    ) -> str | None:
+        """Record one iteration; returns the status if the run must stop, else ``None``.
+
+        ``state`` must not be modified in place afterwards: the tracker may keep it as the best
+        iterate.
+        """
+        self.nit += 1
+        status = self._record(state, loss, residual)
+        if status is not None:
+            return status
+        if self.stall_window is not None and self.nit - self._progress_nit >= self.stall_window:
+            return "stalled"
+        if self.callback is not None and self.callback(self.result_so_far()):
+            return "callback"
+        return None
+
+    def _record(
+        self, state: Any, loss: torch.Tensor | float, residual: torch.Tensor | float
+    ) -> str | None:
+        if isinstance(loss, torch.Tensor) and isinstance(residual, torch.Tensor):
+            # one device synchronisation per iteration, not two
+            loss_value, residual_value = torch.stack(
+                [
+                    loss.detach().reshape(()).to(torch.float64),
+                    residual.detach().reshape(()).to(torch.float64),
+                ]
+            ).tolist()
+        else:
+            loss_value, residual_value = _as_float(loss), _as_float(residual)
+        self.losses.append(loss_value)
+        self.state = state
+        self.residual = residual_value
+        if not (math.isfinite(loss_value) and math.isfinite(residual_value)):
+            return "diverged"
+        if residual_value < self.best_residual:
+            self.best_state, self.best_residual = state, residual_value
+        if residual_value < _IMPROVEMENT * self._progress_residual:
+            self._progress_residual, self._progress_nit = residual_value, self.nit
+        if residual_value <= self.tol:
+            return "converged"
+        if residual_value > EXPLOSION * max(self._first_residual, 1.0):
+            return "diverged"
+        return None
+
+    def _fields(self, status: str, message: str, residual: float) -> dict[str, Any]:
+        return {
+            "success": status == "converged",
+            "status": status,
+            "message": message,
+            "nit": self.nit,
+            "residual": residual,
+            "loss_history": torch.tensor(self.losses, dtype=torch.float64),
+            "method": self.method,
+        }
+
+    def result_so_far(self) -> Result:
+        """The current iterate as a result, with status ``"max_iter"`` (as if stopped here)."""
+        message = f"In progress: iteration {self.nit} of at most {self.max_iter}."
+        return self.build(self.state, **self._fields("max_iter", message, self.residual))
+
+    def result(self, status: str | None) -> Result:
+        """The final result; ``status=None`` means the loop ran out of iterations.
+
+        On success the last iterate is returned; otherwise the best one.
+        """
+        status = status or "max_iter"
+        message = STATUS_MESSAGES[status]
+        advice = self.advice.get(status)
+        if advice is not None:
+            message = f"{message} {advice() if callable(advice) else advice}"
+        if status == "converged":
+            return self.build(self.state, **self._fields(status, message, self.residual))
+        state, residual = self.best_state, self.best_residual
+        if state is None:  # nothing finite was ever seen
+            state, residual = self.state, self.residual
+        return self.build(state, **self._fields(status, message, residual))
+
+
+def _start_vector(n: int, like: torch.Tensor) -> torch.Tensor:
+    # a fixed pseudo-random start, so estimates are reproducible and the global RNG untouched
+    generator = torch.Generator().manual_seed(20200214)
+    v = torch.randn(n, generator=generator, dtype=torch.float64)
+    return (v / v.norm()).to(device=like.device, dtype=like.dtype)
+
+
+def estimate_lambda_max(A: torch.Tensor, *, iters: int = 30) -> float:
+    """Estimate the largest eigenvalue of ``Aᵀ A`` (that is, σ_max(A)²) by power iteration.
+
+    The Rayleigh quotient of power iteration approaches λ_max from below; callers add a safety
+    margin.
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = torch.diag(torch.tensor([3.0, 2.0, 1.0], dtype=torch.float64))
+    >>> print(f"{estimate_lambda_max(A):.4f}")
+    9.0000
+    """
+    v = _start_vector(A.shape[1], A)
+    estimate = torch.zeros((), dtype=A.dtype, device=A.device)
+    for _ in range(iters):
+        w = A.mT @ (A @ v)
+        estimate = v @ w
+        norm = w.norm()
+        if norm == 0:
+            return 0.0
+        v = w / norm
+    return float(estimate.item())
+
+
+def estimate_lambda_min(A: torch.Tensor, lambda_max: float, *, iters: int = 30) -> float:
+    """Estimate the smallest eigenvalue of ``Aᵀ A`` by power iteration on ``λ_max·I − AᵀA``.
+
+    Power iteration underestimates the top eigenvalue of the shifted matrix, so the result is
+    an *overestimate* of λ_min (never below 0): the safe side for the step sizes built from it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = torch.diag(torch.tensor([3.0, 2.0, 1.0], dtype=torch.float64))
+    >>> print(f"{estimate_lambda_min(A, 9.0):.3f}")
+    1.000
+    """
+    v = _start_vector(A.shape[1], A)
+    estimate = torch.zeros((), dtype=A.dtype, device=A.device)
+    for _ in range(iters):
+        w = lambda_max * v - A.mT @ (A @ v)
+        estimate = v @ w
+        norm = w.norm()
+        if norm == 0:
+            return lambda_max
+        v = w / norm
+    return min(max(lambda_max - float(estimate.item()), 0.0), lambda_max)

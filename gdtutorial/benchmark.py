@@ -1,0 +1,621 @@
+"""How fast are the gradient-descent solvers next to ``torch.linalg``?
+
+Run it as ``python -m gdtutorial.benchmark`` (``--help`` lists the options).  For
+each case it builds a matrix with a known condition number
+(:func:`gdtutorial.matrices.random_matrix`), runs our solver and the matching
+``torch.linalg`` routine on the same data in the same process, and reports
+
+* the method, its status and number of iterations;
+* the accuracy, recomputed here rather than taken from the solver: the relative
+  residual (``‖Ax − b‖/‖b‖`` for ``solve``, ``‖XM − I‖_F/√n`` for ``inverse``,
+  ``‖U·diag(S)·Vh − M‖_F/‖M‖_F`` for ``svd``) and the relative error against
+  ``torch.linalg``'s answer (the singular values for ``svd``, since singular
+  vectors are unique only up to sign);
+* the median time of both (:func:`gdtutorial.devices.time_median`), their ratio,
+  and whether the project's target for that case holds.
+
+Missing a target is a finding, not an error: the exit status is 0 unless
+something went wrong.  Only :func:`main` prints; :func:`run_benchmark` and
+:func:`format_table` return values, so the benchmark can be used from code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import math
+import platform
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import IO, Any
+
+import torch
+
+from gdtutorial.devices import default_device, format_seconds, time_median
+from gdtutorial.inverse import inverse
+from gdtutorial.linear import solve
+from gdtutorial.matrices import random_matrix
+from gdtutorial.result import SVDResult
+from gdtutorial.svd import svd
+
+__all__ = [
+    "CASES",
+    "Case",
+    "ProgressBar",
+    "Row",
+    "environment",
+    "format_table",
+    "main",
+    "run_benchmark",
+    "write_table",
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark problem and the target our solver should meet on it.
+
+    Attributes
+    ----------
+    name : str
+        Short name, used by ``--cases``.
+    kind : str
+        ``"solve"``, ``"inverse"`` or ``"svd"``.
+    n : int
+        Size of the square matrix in a full run.
+    quick_n : int
+        Size with ``--quick`` (smoke tests; the targets are then not judged).
+    cond : float
+        Condition number of the matrix.
+    max_ratio : float
+        Target: our median time at most this many times ``torch.linalg``'s.
+    max_iterations : int or None
+        Target: at most this many iterations, if set.
+    """
+
+    name: str
+    kind: str
+    n: int
+    quick_n: int
+    cond: float
+    max_ratio: float
+    max_iterations: int | None = None
+
+    @property
+    def target(self) -> str:
+        """The target in words, e.g. ``"ratio <= 30, iterations <= 35"``."""
+        text = f"ratio <= {self.max_ratio:g}"
+        if self.max_iterations is not None:
+            text += f", iterations <= {self.max_iterations}"
+        return text
+
+
+#: The cases of issue 3, with its targets (float64, tolerance 1e-6).
+CASES: tuple[Case, ...] = (
+    Case("solve-cond10", "solve", n=1024, quick_n=48, cond=10.0, max_ratio=2.0),
+    Case("solve-cond1e3", "solve", n=1024, quick_n=48, cond=1e3, max_ratio=100.0),
+    Case(
+        "inverse-cond1e3", "inverse", n=256, quick_n=24, cond=1e3, max_ratio=30.0, max_iterations=35
+    ),
+    Case("svd-cond1e3", "svd", n=256, quick_n=16, cond=1e3, max_ratio=200.0),
+)
+_CASES_BY_NAME = {case.name: case for case in CASES}
+
+
+@dataclass(frozen=True)
+class Row:
+    """The measurements for one case (times in seconds)."""
+
+    case: str
+    method: str
+    size: str
+    cond: float
+    dtype: str
+    device: str
+    tol: float
+    status: str
+    iterations: int
+    residual: float
+    error: float
+    time: float
+    reference_time: float
+    ratio: float
+    target: str
+    met: bool | None
+
+
+# A run of our solver and of the reference on one problem, and the accuracy of our answer.
+_Runner = Callable[[], Any]
+_Accuracy = Callable[[Any, Any], tuple[float, float]]
+
+
+def _norm(x: torch.Tensor) -> float:
+    return float(torch.linalg.norm(x))
+
+
+def _accurate(x: torch.Tensor) -> torch.Tensor:
+    """``x`` in float64 (float32 on MPS, which has none) for measuring errors."""
+    return x.to(torch.float32 if x.device.type == "mps" else torch.float64)
+
+
+def _solve_problem(
+    case: Case,
+    n: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    generator: torch.Generator,
+    tol: float,
+) -> tuple[_Runner, _Runner, _Accuracy]:
+    a = random_matrix(n, cond=case.cond, dtype=dtype, device=device, generator=generator)
+    b = torch.randn(n, dtype=torch.float64, generator=generator).to(device=device, dtype=dtype)
+
+    def accuracy(result: Any, reference: Any) -> tuple[float, float]:
+        x, ref = _accurate(result.x), _accurate(reference)
+        residual = _norm(_accurate(a) @ x - _accurate(b)) / _norm(_accurate(b))
+        return residual, _norm(x - ref) / _norm(ref)
+
+    return (lambda: solve(a, b, tol=tol)), (lambda: torch.linalg.solve(a, b)), accuracy
+
+
+def _inverse_problem(
+    case: Case,
+    n: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    generator: torch.Generator,
+    tol: float,
+) -> tuple[_Runner, _Runner, _Accuracy]:
+    m = random_matrix(n, cond=case.cond, dtype=dtype, device=device, generator=generator)
+
+    def accuracy(result: Any, reference: Any) -> tuple[float, float]:
+        x, ref = _accurate(result.x), _accurate(reference)
+        eye = torch.eye(n, dtype=x.dtype, device=x.device)
+        residual = _norm(x @ _accurate(m) - eye) / math.sqrt(n)
+        return residual, _norm(x - ref) / _norm(ref)
+
+    return (lambda: inverse(m, tol=tol)), (lambda: torch.linalg.inv(m)), accuracy
+
+
+def _svd_problem(
+    case: Case,
+    n: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    generator: torch.Generator,
+    tol: float,
+) -> tuple[_Runner, _Runner, _Accuracy]:
+    m = random_matrix(n, cond=case.cond, dtype=dtype, device=device, generator=generator)
+    seed = generator.initial_seed()
+
+    def ours() -> SVDResult:
+        # A fresh generator per run: every timed run starts from the same point.
+        return svd(m, tol=tol, generator=torch.Generator(device=m.device).manual_seed(seed))
+
+    def accuracy(result: Any, reference: Any) -> tuple[float, float]:
+        u, s, vh = (_accurate(t) for t in (result.U, result.S, result.Vh))
+        s_ref = _accurate(reference[1])
+        residual = _norm((u * s) @ vh - _accurate(m)) / _norm(_accurate(m))
+        return residual, _norm(s - s_ref) / _norm(s_ref)
+
+    return ours, (lambda: torch.linalg.svd(m, full_matrices=False)), accuracy
+
+
+_PROBLEMS = {"solve": _solve_problem, "inverse": _inverse_problem, "svd": _svd_problem}
+
+
+class ProgressBar:
+    """A one-line progress bar, redrawn in place; silent unless the stream is a terminal.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps.
+    stream : file-like, optional
+        Where to draw; :data:`sys.stderr` by default.
+    enabled : bool, optional
+        Force the bar on or off; by default it is on only if ``stream.isatty()``.
+    width : int, optional
+        Width of the bar in characters.
+
+    Examples
+    --------
+    >>> import io
+    >>> from gdtutorial.benchmark import ProgressBar
+    >>> out = io.StringIO()
+    >>> bar = ProgressBar(2, stream=out, enabled=True, width=4)
+    >>> bar.start("solve"); bar.advance(); bar.close()
+    >>> out.getvalue().split("\\r")[-1].strip()
+    '[####] 2/2'
+    """
+
+    def __init__(
+        self,
+        total: int,
+        *,
+        stream: IO[str] | None = None,
+        enabled: bool | None = None,
+        width: int = 24,
+    ) -> None:
+        self.total = max(total, 1)
+        self.stream = sys.stderr if stream is None else stream
+        isatty = getattr(self.stream, "isatty", None)
+        self.enabled = bool(isatty and isatty()) if enabled is None else enabled
+        self.width = width
+        self.done = 0
+        self._last = 0
+
+    def _draw(self, label: str) -> None:
+        if not self.enabled:
+            return
+        filled = round(self.width * self.done / self.total)
+        line = f"[{'#' * filled}{'-' * (self.width - filled)}] {self.done}/{self.total} {label}"
+        padding = " " * max(self._last - len(line), 0)
+        self._last = len(line)
+        self.stream.write(f"\r{line}{padding}")
+        self.stream.flush()
+
+    def start(self, label: str) -> None:
+        """Show that the step ``label`` is running."""
+        self._draw(label)
+
+    def advance(self, label: str = "") -> None:
+        """Count one step as done."""
+        self.done = min(self.done + 1, self.total)
+        self._draw(label)
+
+    def close(self) -> None:
+        """End the line so that later output starts on a fresh one."""
+        if self.enabled:
+            self._draw("")
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _default_tol(dtype: torch.dtype) -> float:
+    return 1e-6 if dtype == torch.float64 else 1e-4
+
+
+def run_benchmark(
+    cases: Sequence[str] | None = None,
+    *,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype = torch.float64,
+    repeat: int = 3,
+    quick: bool = False,
+    seed: int = 0,
+    progress: ProgressBar | None = None,
+) -> list[Row]:
+    """Run the benchmark cases and return one :class:`Row` per case.
+
+    Parameters
+    ----------
+    cases : sequence of str, optional
+        Names from :data:`CASES`; all of them by default.
+    device : str or torch.device, optional
+        Where to run; :func:`gdtutorial.devices.default_device` by default.
+    dtype : torch.dtype, optional
+        ``torch.float64`` (tolerance 1e-6, the issue's setting) or
+        ``torch.float32`` (tolerance 1e-4).
+    repeat : int, optional
+        Timed runs of each solver and reference, after one untimed warm-up run
+        whose answer is the one checked for accuracy.
+    quick : bool, optional
+        Use each case's small ``quick_n`` size; targets are then not judged
+        (``Row.met`` is ``None``), since tiny problems time mostly overhead.
+    seed : int, optional
+        Seed of the generator the matrices are drawn from.
+    progress : ProgressBar, optional
+        Advanced twice per case (our solver, then ``torch.linalg``).
+
+    Returns
+    -------
+    list of Row
+
+    Raises
+    ------
+    ValueError
+        For an unknown case name or an unsupported dtype.
+
+    Examples
+    --------
+    >>> from gdtutorial.benchmark import run_benchmark
+    >>> rows = run_benchmark(["inverse-cond1e3"], device="cpu", repeat=1, quick=True)
+    >>> rows[0].case, rows[0].size, rows[0].met
+    ('inverse-cond1e3', '24x24', None)
+    """
+    names = [case.name for case in CASES] if cases is None else list(cases)
+    unknown = [name for name in names if name not in _CASES_BY_NAME]
+    if unknown:
+        raise ValueError(f"Expected case names from {sorted(_CASES_BY_NAME)}, got {unknown}")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"Expected dtype torch.float32 or torch.float64, got {dtype}")
+    target = default_device() if device is None else torch.device(device)
+    tol = _default_tol(dtype)
+    rows = []
+    for name in names:
+        case = _CASES_BY_NAME[name]
+        n = case.quick_n if quick else case.n
+        generator = torch.Generator().manual_seed(seed)
+        ours, reference, accuracy = _PROBLEMS[case.kind](case, n, dtype, target, generator, tol)
+
+        if progress is not None:
+            progress.start(f"{case.name}: gdtutorial")
+        result = ours()
+        timing = time_median(ours, device=target, warmup=0, repeat=repeat)
+        if progress is not None:
+            progress.advance()
+            progress.start(f"{case.name}: torch.linalg")
+        answer = reference()
+        reference_timing = time_median(reference, device=target, warmup=0, repeat=repeat)
+        if progress is not None:
+            progress.advance()
+
+        residual, error = accuracy(result, answer)
+        ratio = timing.median / reference_timing.median
+        iterations = int(result.nit)
+        met = None
+        if not quick:
+            met = bool(
+                result.success
+                and ratio <= case.max_ratio
+                and (case.max_iterations is None or iterations <= case.max_iterations)
+            )
+        rows.append(
+            Row(
+                case=case.name,
+                method=str(result.method),
+                size=f"{n}x{n}",
+                cond=case.cond,
+                dtype=str(dtype).removeprefix("torch."),
+                device=str(target),
+                tol=tol,
+                status=str(result.status),
+                iterations=iterations,
+                residual=residual,
+                error=error,
+                time=timing.median,
+                reference_time=reference_timing.median,
+                ratio=ratio,
+                target=case.target,
+                met=met,
+            )
+        )
+    return rows
+
+
+_HEADERS = (
+    ("case", "case"),
+    ("method", "method"),
+    ("size", "size"),
+    ("status", "status"),
+    ("iterations", "iters"),
+    ("residual", "residual"),
+    ("error", "error vs linalg"),
+    ("time", "time"),
+    ("reference_time", "torch.linalg"),
+    ("ratio", "ratio"),
+    ("target", "target"),
+    ("met", "met"),
+)
+
+
+def _cell(key: str, row: Row) -> str:
+    value = getattr(row, key)
+    if key in ("residual", "error"):
+        return f"{value:.1e}"
+    if key in ("time", "reference_time"):
+        return format_seconds(value)
+    if key == "ratio":
+        return f"{value:.3g}x"
+    if key == "met":
+        return "n/a" if value is None else ("yes" if value else "NO")
+    return str(value)
+
+
+def format_table(rows: Sequence[Row], *, markdown: bool = False) -> str:
+    """The rows as an aligned plain-text table, or as a Markdown table.
+
+    Examples
+    --------
+    >>> from gdtutorial.benchmark import Row, format_table
+    >>> row = Row("svd-cond1e3", "orthogonal-iteration", "256x256", 1e3, "float64", "cpu",
+    ...           1e-6, "converged", 42, 3e-7, 1e-9, 0.5, 0.01, 50.0, "ratio <= 200", True)
+    >>> print(format_table([row]).splitlines()[2])  # doctest: +NORMALIZE_WHITESPACE
+    svd-cond1e3  orthogonal-iteration  256x256  converged  42  3.0e-07  1.0e-09  500 ms  10 ms
+    50x  ratio <= 200  yes
+    """
+    header = [title for _, title in _HEADERS]
+    body = [[_cell(key, row) for key, _ in _HEADERS] for row in rows]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def environment(device: str | torch.device, argv: Sequence[str] | None = None) -> dict[str, str]:
+    """Where and how the benchmark ran: written as the header of ``--output`` files.
+
+    Examples
+    --------
+    >>> from gdtutorial.benchmark import environment
+    >>> info = environment("cpu", ["--quick"])
+    >>> info["device"], info["command"]
+    ('cpu', 'python -m gdtutorial.benchmark --quick')
+    >>> sorted(info)  # doctest: +NORMALIZE_WHITESPACE
+    ['command', 'cpu', 'date', 'device', 'device_model', 'platform', 'python', 'threads',
+     'torch']
+    """
+    target = torch.device(device)
+    if target.type == "cuda":
+        model = torch.cuda.get_device_name(target)
+    elif target.type == "mps":
+        model = "Apple GPU (MPS)"
+    else:
+        model = _cpu_model()
+    args = sys.argv[1:] if argv is None else list(argv)
+    return {
+        "device": str(target),
+        "device_model": model,
+        "cpu": _cpu_model(),
+        "threads": str(torch.get_num_threads()),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": shlex.join(["python", "-m", "gdtutorial.benchmark", *args]),
+    }
+
+
+_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
+
+
+def write_table(rows: Sequence[Row], path: str | Path, info: dict[str, str]) -> None:
+    """Write the rows to ``path`` as CSV, JSON or Markdown, chosen by its suffix.
+
+    The header records ``info`` (see :func:`environment`): as ``# key: value``
+    comment lines in CSV, a ``"environment"`` object in JSON, a list in Markdown.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is not ``.csv``, ``.json``, ``.md`` or ``.markdown``.
+    """
+    path = Path(path)
+    kind = _FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"Expected an output file ending in {sorted(_FORMATS)}, got {str(path)!r}")
+    if kind == "json":
+        text = json.dumps({"environment": info, "rows": [asdict(r) for r in rows]}, indent=2) + "\n"
+    elif kind == "csv":
+        buffer = io.StringIO()
+        buffer.writelines(f"# {key}: {value}\n" for key, value in info.items())
+        writer = csv.DictWriter(
+            buffer, fieldnames=[f.name for f in fields(Row)], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(asdict(r) for r in rows)
+        text = buffer.getvalue()
+    else:
+        lines = ["# gdtutorial benchmark", ""]
+        lines += [f"- **{key}**: `{value}`" for key, value in info.items()]
+        text = "\n".join([*lines, "", format_table(rows, markdown=True), ""])
+    path.write_text(text, encoding="utf-8")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gdtutorial.benchmark",
+        description="Time gdtutorial's solvers against torch.linalg on matrices of known "
+        "condition number, and check the project's speed targets.",
+    )
+    parser.add_argument("--device", help="cpu, cuda, cuda:1, mps, ... (default: the fastest here)")
+    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        choices=[c.name for c in CASES],
+        metavar="CASE",
+        help=f"cases to run (default: all): {', '.join(c.name for c in CASES)}",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the test matrices")
+    parser.add_argument(
+        "--output", metavar="FILE", help="also write the table to FILE (.csv, .json or .md)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    return parser
+
+
+def _check_device(name: str | None, parser: argparse.ArgumentParser) -> torch.device:
+    if name is None:
+        return default_device()
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        parser.error(f"Expected a device such as cpu or cuda, got {name!r}")
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
+    }
+    if not available.get(device.type, False):
+        parser.error(f"Expected an available device, got {name!r} (it is not available here)")
+    return device
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: parse ``argv``, run, print the table, maybe write it.
+
+    Returns 0 when the benchmark ran (targets missed or not); argument errors
+    exit with status 2 and runtime errors return 1.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"Expected --repeat >= 1, got {args.repeat}")
+    if args.output is not None and Path(args.output).suffix.lower() not in _FORMATS:
+        parser.error(f"Expected --output to end in .csv, .json or .md, got {args.output!r}")
+    device = _check_device(args.device, parser)
+    names = args.cases or [case.name for case in CASES]
+    progress = ProgressBar(2 * len(names), enabled=False if args.no_progress else None)
+    try:
+        rows = run_benchmark(
+            names,
+            device=device,
+            dtype=getattr(torch, args.dtype),
+            repeat=args.repeat,
+            quick=args.quick,
+            seed=args.seed,
+            progress=progress,
+        )
+    except (RuntimeError, ValueError, TypeError) as error:
+        progress.close()
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    progress.close()
+    info = environment(device, sys.argv[1:] if argv is None else argv)
+    print(
+        f"gdtutorial benchmark on {info['device']} ({info['device_model']}), {args.dtype}, "
+        f"torch {info['torch']}, median of {args.repeat} runs"
+    )
+    print(format_table(rows))
+    judged = [row for row in rows if row.met is not None]
+    if judged:
+        missed = [row.case for row in judged if not row.met]
+        print(
+            f"targets met: {len(judged) - len(missed)}/{len(judged)}"
+            + (f"; missed: {', '.join(missed)}" if missed else "")
+        )
+    else:
+        print("targets not judged (--quick)")
+    if args.output is not None:
+        write_table(rows, args.output, info)
+        print(f"table written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,500 @@
+"""Solve ``A x = b`` (or least squares, when ``A`` is tall) by gradient methods.
+
+The public function is :func:`solve`. Every method minimises a loss of the residual
+``r = A x − b``; each is written below as the loop its name promises.
+
+Examples
+--------
+>>> import torch
+>>> from gdtutorial.linear import solve
+>>> A = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=torch.float64)
+>>> b = torch.tensor([9.0, 8.0], dtype=torch.float64)
+>>> result = solve(A, b)
+>>> result.success, [round(v, 6) for v in result.x.tolist()]
+(True, [2.0, 3.0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ._checks import (
+    check_callback,
+    check_choice,
+    check_max_iter,
+    check_momentum,
+    check_positive,
+    check_same_device,
+    check_same_dtype,
+    check_tensor,
+    check_tol,
+)
+from ._loop import Tracker, default_tol, estimate_lambda_max, estimate_lambda_min
+from .result import Result
+
+__all__ = ["solve"]
+
+LossFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+"""A loss of the residual: ``R -> (value, gradient with respect to R)``."""
+
+_SAFETY = 1.1  # power iteration underestimates λ_max; step sizes use 1.1 × the estimate
+_REORTH_BUDGET = 2**28  # bytes the CG basis for reorthogonalisation may take (256 MiB)
+
+
+# --- losses of the residual --------------------------------------------------------------------
+
+
+def _l2(R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return 0.5 * R.square().sum(), R
+
+
+def _l2_norm(R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    norm = R.norm()
+    return norm, R / norm.clamp_min(torch.finfo(R.dtype).tiny)
+
+
+def _l1(R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return R.abs().sum(), R.sign()
+
+
+_LOSSES: dict[str, LossFunction] = {"l2": _l2, "l2-norm": _l2_norm, "l1": _l1}
+
+
+def _with_autograd(loss: Callable[[torch.Tensor], torch.Tensor], shape: torch.Size) -> LossFunction:
+    """Wrap a user's loss of the residual (in ``b``'s shape) so it also returns its gradient."""
+
+    def value_and_grad(R: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.enable_grad():
+            leaf = R.detach().requires_grad_(True)
+            value = loss(leaf.reshape(shape))
+            if not isinstance(value, torch.Tensor) or value.numel() != 1:
+                raise TypeError(
+                    f"Expected loss(residual) to return a scalar tensor, got "
+                    f"{type(value).__name__}{tuple(getattr(value, 'shape', ()))}"
+                )
+            (grad,) = torch.autograd.grad(value.reshape(()), leaf, allow_unused=True)
+        if grad is None:
+            grad = torch.zeros_like(R)
+        return value.detach().reshape(()).to(R.dtype), grad
+
+    return value_and_grad
+
+
+# --- the problem: residual and its measure -----------------------------------------------------
+
+
+class _System:
+    """``A X = B`` with ``B`` as ``(m, k)``, and the relative residual used to stop."""
+
+    def __init__(self, A: torch.Tensor, B: torch.Tensor, *, loss_scale: float = 0.5) -> None:
+        self.A, self.B = A, B
+        self.loss_scale = loss_scale
+        m, n = A.shape
+        self.least_squares = m > n
+        reference = A.mT @ B if self.least_squares else B
+        scale = float(reference.norm().item())
+        self.scale = scale if scale > 0 else 1.0
+
+    def residual(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> torch.Tensor:
+        """‖R‖/‖B‖, or ‖AᵀR‖/‖AᵀB‖ for least squares (``normal`` is AᵀR when known)."""
+        if self.least_squares:
+            if normal is None:
+                normal = self.A.mT @ R
+            return normal.norm() / self.scale
+        return R.norm() / self.scale
+
+    def measure(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> tuple[float, float]:
+        """``(loss_scale·‖R‖², relative residual)`` as floats, with one synchronisation."""
+        norms = [R.norm()]
+        if self.least_squares:
+            norms.append((self.A.mT @ R if normal is None else normal).norm())
+        values = torch.stack(norms).tolist()
+        return self.loss_scale * values[0] ** 2, values[-1] / self.scale
+
+
+# --- the methods -------------------------------------------------------------------------------
+
+
+def _gradient_descent(
+    system: _System,
+    X: torch.Tensor,
+    tracker: Tracker,
+    *,
+    loss: LossFunction,
+    lr: float | None,
+    momentum: float,
+    nesterov: bool,
+) -> Result:
+    """Gradient descent, heavy ball or Nesterov on ``loss(A X − B)``.
+
+    ``lr=None`` means Polyak's step ``loss / ‖gradient‖²`` (the loss's minimum taken as 0).
+    """
+    A, B = system.A, system.B
+    R = A @ X - B
+    value, grad_R = loss(R)
+    G = A.mT @ grad_R
+    status = tracker.start(X, loss=value, residual=system.residual(R))
+    velocity = torch.zeros_like(X)
+    X_previous, R_previous = X, R
+    for _ in range(1, tracker.max_iter + 1):
+        if status is not None:
+            break
+        if nesterov:  # the gradient is taken at the look-ahead point Y = X + μ(X − X_prev)
+            Y = X + momentum * (X - X_previous)
+            value_Y, grad_R = loss(R + momentum * (R - R_previous))
+            G = A.mT @ grad_R
+            step = lr if lr is not None else value_Y / G.square().sum().clamp_min(1e-300)
+            X_previous, R_previous = X, R
+            X = Y - step * G
+        else:  # heavy ball, with torch.optim.SGD's convention: v ← μ v + g, x ← x − lr v
+            step = lr if lr is not None else value / G.square().sum().clamp_min(1e-300)
+            velocity = momentum * velocity + G
+            X = X - step * velocity
+        R = A @ X - B
+        value, grad_R = loss(R)
+        if not nesterov:
+            G = A.mT @ grad_R
+        normal = G if (loss is _l2 and not nesterov) else None
+        status = tracker.step(X, loss=value, residual=system.residual(R, normal))
+    return tracker.result(status)
+
+
+def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> Result:
+    """CGLS: conjugate gradient on ``AᵀA X = AᵀB``, one independent run per column of ``B``.
+
+    The normal-equation residuals ``S = Aᵀ(B − A X)`` are reorthogonalised against all the
+    earlier ones (see Note [CG reorthogonalisation]).
+    """
+    A, B = system.A, system.B
+    tiny = torch.finfo(A.dtype).tiny
+    R = B - A @ X
+    S = A.mT @ R
+    P = S
+    gamma = S.square().sum(0)
+    loss, residual = system.measure(R, S)
+    status = tracker.start(X, loss=loss, residual=residual)
+
+    # Note [CG reorthogonalisation]
+    # In exact arithmetic the normal residuals S_0, S_1, ... are mutually orthogonal and CGLS
+    # stops within rank(A) iterations. In floating point they lose orthogonality on
+    # ill-conditioned systems and the iteration count grows far beyond that (for a 1024 × 1024
+    # matrix with cond 1e3: about 3,500 iterations instead of 600). Projecting each new S out
+    # of the span of the earlier ones (classical Gram–Schmidt, one pass) restores the
+    # exact-arithmetic behaviour; it changes only the search directions, so X and R stay
+    # consistent. The basis costs n × k × iterations numbers: it is kept while that fits in
+    # _REORTH_BUDGET bytes and is dropped (plain CGLS) afterwards.
+    n, k = X.shape
+    capacity = min(n, tracker.max_iter) + 1
+    basis: torch.Tensor | None = None
+    if k * n * capacity * A.element_size() <= _REORTH_BUDGET:
+        basis = torch.empty(k, capacity, n, dtype=A.dtype, device=A.device)
+        basis[:, 0, :] = (S / S.norm(dim=0).clamp_min(tiny)).mT
+    stored = 1
+
+    for _ in range(1, tracker.max_iter + 1):
+        if status is not None:
+            break
+        Q = A @ P
+        alpha = gamma / Q.square().sum(0).clamp_min(tiny)
+        X = X + alpha * P
+        R = R - alpha * Q
+        S = A.mT @ R
+        if basis is not None:
+            if stored < capacity:
+                W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
+                S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
+                basis[:, stored, :] = (S / S.norm(dim=0).clamp_min(tiny)).mT
+                stored += 1
+            else:
+                basis = None
+        gamma_new = S.square().sum(0)
+        P = S + (gamma_new / gamma.clamp_min(tiny)) * P
+        gamma = gamma_new
+        # the recurrence's R drifts from B − A X; the stopping test uses the true residual
+        loss, residual = system.measure(R, S)
+        if residual <= tracker.tol:
+            R = B - A @ X
+            loss, residual = system.measure(R)
+        status = tracker.step(X, loss=loss, residual=residual)
+    return tracker.result(status)
+
+
+def _torch_optimizer(
+    system: _System,
+    X: torch.Tensor,
+    tracker: Tracker,
+    *,
+    loss: LossFunction,
+    make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+) -> Result:
+    """Minimise ``loss(A X − B)`` with a ``torch.optim`` optimizer and full-batch gradients."""
+    A, B = system.A, system.B
+    parameter = X.detach().clone().requires_grad_(True)
+    optimizer = make_optimizer([parameter])
+    with torch.no_grad():
+        R = A @ parameter - B
+        value, _ = loss(R)
+    status = tracker.start(X, loss=value, residual=system.residual(R))
+    for _ in range(1, tracker.max_iter + 1):
+        if status is not None:
+            break
+        optimizer.zero_grad()
+        with torch.no_grad():
+            _, grad_R = loss(A @ parameter - B)
+        parameter.grad = A.mT @ grad_R
+        optimizer.step()
+        with torch.no_grad():
+            X = parameter.detach().clone()
+            R = A @ X - B
+            value, _ = loss(R)
+        status = tracker.step(X, loss=value, residual=system.residual(R))
+    return tracker.result(status)
+
+
+_METHODS = ("gd", "momentum", "nesterov", "cg", "sgd", "adam")
+
+
+def solve(
+    A: torch.Tensor,
+    b: torch.Tensor,
+    x0: torch.Tensor | None = None,
+    *,
+    method: str = "cg",
+    loss: str | Callable[[torch.Tensor], torch.Tensor] = "l2",
+    lr: float | None = None,
+    momentum: float | None = None,
+    tol: float | None = None,
+    max_iter: int | None = None,
+    callback: Callable[[Result], Any] | None = None,
+) -> Result:
+    r"""Solve ``A x = b`` (least squares when ``A`` is tall) by a gradient method.
+
+    Parameters
+    ----------
+    A : torch.Tensor
+        ``(m, n)`` matrix, float32 or float64, on any device.
+    b : torch.Tensor
+        ``(m,)`` right-hand side, or ``(m, k)`` for ``k`` right-hand sides solved together.
+    x0 : torch.Tensor, optional
+        Starting point of ``b``'s shape with ``n`` rows; zeros by default. Never modified.
+    method : {"cg", "gd", "momentum", "nesterov", "sgd", "adam"}, default "cg"
+        * ``"gd"``: gradient descent, ``x ← x − lr·∇f(x)``, the source post's method.
+        * ``"momentum"``: heavy ball, with torch's convention ``v ← μ v + ∇f(x)``,
+          ``x ← x − lr·v``.
+        * ``"nesterov"``: ``y = x + μ(x − x_prev)``, ``x ← y − lr·∇f(y)``.
+        * ``"cg"``: conjugate gradient on the normal equations ``AᵀA x = Aᵀb`` (CGLS), with
+          the normal residuals reorthogonalised so the iteration count stays near its
+          exact-arithmetic value (at most ``rank(A)``); needs ``loss="l2"``.
+        * ``"sgd"``, ``"adam"``: :class:`torch.optim.SGD` and :class:`torch.optim.Adam` with
+          full-batch gradients, for comparison (``momentum`` is SGD's momentum, Adam's β₁).
+    loss : {"l2", "l2-norm", "l1"} or callable, default "l2"
+        The loss of the residual ``r = A x − b``: ``"l2"`` is ½‖r‖², ``"l2-norm"`` the source
+        post's unsquared ‖r‖₂, ``"l1"`` is ‖r‖₁ (Frobenius and entrywise sums for ``k``
+        columns). A callable takes ``r`` (in ``b``'s shape) to a scalar tensor; its gradient
+        comes from autograd.
+    lr : float, optional
+        Step size. ``None`` derives one:
+
+        * ``"l2"`` loss: from estimates ``L ≥ λ_max(AᵀA)`` (power iteration, times 1.1) and
+          ``μ ≥ λ_min(AᵀA)`` (power iteration on ``L·I − AᵀA``, an overestimate): ``gd`` takes
+          ``2/(L + μ)``, ``momentum`` Polyak's heavy-ball optimum ``4/(√L + √μ)²`` (or
+          ``(1 + momentum)/L`` when ``momentum`` is given), ``nesterov`` and ``sgd`` take
+          ``1/L``;
+        * other losses: Polyak's step ``f(x)/‖∇f(x)‖²`` (the minimum ``f* = 0`` assumed, i.e.
+          a consistent system), which converges for the non-smooth ``"l1"`` too;
+        * ``adam``: 1e-2.
+    momentum : float, optional
+        In ``[0, 1)``. ``None`` means: for ``momentum`` the heavy-ball optimum
+        ``((√L − √μ)/(√L + √μ))²`` when ``lr`` is derived, else 0.9; for ``nesterov``
+        ``(√L − √μ)/(√L + √μ)`` when ``lr`` is derived, else 0.9 (0.5 with Polyak steps); 0
+        for ``sgd``; 0.9 for ``adam``. Not used by ``gd`` and ``cg``.
+    tol : float, optional
+        Stop when the relative residual is at or below ``tol``; 1e-6 for float64, 1e-4 for
+        float32 by default.
+    max_iter : int, optional
+        Iteration budget: ``max(100, 4·min(m, n))`` for ``cg``, ``max(1000, 100·min(m, n))``
+        (at most 100,000) for the others.
+    callback : callable, optional
+        Called as ``callback(result_so_far)`` after each iteration; returning ``True`` stops.
+
+    Returns
+    -------
+    Result
+        ``x`` has ``b``'s shape with ``n`` rows. ``residual`` is the true relative residual
+        ``‖A x − b‖/‖b‖`` (recomputed from ``x``, not a recurrence's estimate), or, when
+        ``m > n``, the normal-equation residual ``‖Aᵀ(A x − b)‖/‖Aᵀb‖`` (Frobenius norms for
+        ``k`` columns; the denominator is 1 when it would be 0). ``loss_history`` records the
+        loss (for ``cg``: ½‖r‖²). A singular system without a solution never reports success.
+        The run stalls when the residual has not fallen by 1 % in ``max(100, min(m, n)/2)``
+        iterations (``cg``) or 1,000 iterations (the others).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad input: not tensors, wrong shapes or dtypes, NaN or Inf, tensors on different
+        devices, ``lr <= 0``, ``momentum`` outside ``[0, 1)``, ``tol <= 0``, ``max_iter < 1``,
+        an unknown method or loss, or a setting the method does not use.
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = torch.tensor([[4.0, 1.0], [1.0, 3.0]], dtype=torch.float64)
+    >>> b = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    >>> result = solve(A, b, method="gd")
+    >>> result.status, [f"{v:.5f}" for v in result.x.tolist()]
+    ('converged', ['0.09091', '0.63636'])
+    >>> solve(A, b, method="gd", lr=1.0, max_iter=50).status
+    'diverged'
+
+    Least squares with a tall matrix, several right-hand sides at once:
+
+    >>> A = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
+    >>> B = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 3.0]], dtype=torch.float64)
+    >>> result = solve(A, B)
+    >>> result.success, result.x.round(decimals=4).tolist()
+    (True, [[0.6667, 1.0], [0.6667, 1.0]])
+    """
+    A = check_tensor(A, "A", ndim=2)
+    b = check_tensor(b, "b", ndim=(1, 2))
+    m, n = A.shape
+    if b.shape[0] != m:
+        raise ValueError(f"Expected b with {m} rows (A is {m} × {n}), got shape {tuple(b.shape)}")
+    x_shape = (n, *b.shape[1:])
+    if x0 is not None:
+        x0 = check_tensor(x0, "x0", ndim=b.ndim)
+        if tuple(x0.shape) != x_shape:
+            raise ValueError(f"Expected x0 of shape {x_shape}, got shape {tuple(x0.shape)}")
+    check_same_device(A=A, b=b, x0=x0)
+    check_same_dtype(A=A, b=b, x0=x0)
+    check_choice(method, "method", dict.fromkeys(_METHODS))
+    loss_function = check_choice(loss, "loss", _LOSSES, allow_callable=True)
+    lr = check_positive(lr, "lr")
+    momentum = check_momentum(momentum)
+    tol = check_tol(tol)
+    max_iter = check_max_iter(max_iter)
+    callback = check_callback(callback)
+    if method == "cg":
+        if loss != "l2":
+            raise ValueError(
+                f"Expected loss='l2' with method='cg' (CG minimises ½‖Ax − b‖²), got {loss!r}"
+            )
+        for name, value in (("lr", lr), ("momentum", momentum)):
+            if value is not None:
+                raise ValueError(
+                    f"Expected {name}=None with method='cg' (CG chooses its own steps), "
+                    f"got {value!r}"
+                )
+    if method == "gd" and momentum is not None:
+        raise ValueError(
+            f"Expected momentum=None with method='gd' (use method='momentum'), got {momentum!r}"
+        )
+    if not isinstance(loss, str):
+        loss_function = _with_autograd(loss_function, b.shape)  # type: ignore[arg-type]
+
+    B = b.reshape(m, -1)
+    X = torch.zeros(n, B.shape[1], dtype=A.dtype, device=A.device)
+    if x0 is not None:
+        X = x0.reshape(n, -1)  # read only: every update below makes a new tensor
+    system = _System(A, B)
+    size = min(m, n)
+    if tol is None:
+        tol = default_tol(A.dtype)
+    if max_iter is None:
+        max_iter = max(100, 4 * size) if method == "cg" else min(100_000, max(1000, 100 * size))
+
+    def build(state: torch.Tensor, **fields: Any) -> Result:
+        return Result(x=state.reshape(x_shape), **fields)
+
+    estimates: dict[str, float] = {}
+
+    def spectrum() -> tuple[float, float]:
+        if not estimates:
+            L = _SAFETY * estimate_lambda_max(A)
+            estimates["L"], estimates["mu"] = L, estimate_lambda_min(A, L)
+        return estimates["L"], estimates["mu"]
+
+    def safer_lr() -> str:
+        L, _ = spectrum()
+        if method == "momentum":
+            safe = (1 + (momentum or 0.0)) / L
+        elif method == "adam" or loss != "l2":
+            safe = (lr or 1e-2) / 10
+        else:
+            safe = 1 / L
+        safe = min(safe, (lr or safe) / 2)
+        used = "Polyak's step" if lr is None else f"lr={lr:.3g}"
+        return f"The step size ({used}) is too large; try lr={safe:.3g}."
+
+    advice: dict[str, str | Callable[[], str]] = {
+        "diverged": safer_lr,
+        "max_iter": f"Raise max_iter (it was {max_iter})"
+        + (" or try method='cg'." if method != "cg" else "."),
+        "stalled": "The system may be singular without an exact solution, or too "
+        "ill-conditioned for this method and dtype"
+        + ("; try method='cg' or float64." if method != "cg" else "; try float64."),
+    }
+
+    stall_window = max(100, size // 2) if method == "cg" else 1000
+    tracker = Tracker(
+        method=method,
+        tol=tol,
+        max_iter=max_iter,
+        callback=callback,
+        advice=advice,
+        stall_window=stall_window,
+        build=build,
+    )
+
+    if method == "cg":
+        return _conjugate_gradient(system, X, tracker)
+    if method in ("gd", "momentum", "nesterov"):
+        mu_value = momentum
+        if loss == "l2" and lr is None:
+            L, mu = spectrum()
+            if method == "gd":
+                lr = 2 / (L + mu)
+            elif method == "momentum":
+                if momentum is None:
+                    lr = 4 / (L**0.5 + mu**0.5) ** 2
+                    mu_value = ((L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)) ** 2
+                else:
+                    lr = (1 + momentum) / L
+            else:
+                lr = 1 / L
+                if momentum is None:
+                    mu_value = (L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)
+        if mu_value is None:
+            mu_value = 0.0 if method == "gd" else (0.9 if lr is not None else 0.5)
+        return _gradient_descent(
+            system,
+            X,
+            tracker,
+            loss=loss_function,
+            lr=lr,
+            momentum=mu_value,
+            nesterov=method == "nesterov",
+        )
+    if method == "sgd":
+        sgd_lr = lr if lr is not None else 1 / spectrum()[0]
+        sgd_momentum = momentum or 0.0
+
+        def make_optimizer(params: list[torch.Tensor]) -> torch.optim.Optimizer:
+            return torch.optim.SGD(params, lr=sgd_lr, momentum=sgd_momentum)
+
+    else:
+        adam_lr = lr if lr is not None else 1e-2
+        beta1 = momentum if momentum is not None else 0.9
+
+        def make_optimizer(params: list[torch.Tensor]) -> torch.optim.Optimizer:
+            return torch.optim.Adam(params, lr=adam_lr, betas=(beta1, 0.999))
+
+    return _torch_optimizer(
+        system,
+        X,
+        tracker,
+        loss=loss_function,
+        make_optimizer=make_optimizer,
+    )

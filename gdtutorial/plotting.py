@@ -1,0 +1,527 @@
+"""Figure builders: the book's one visual style, and the only module that imports Plotly.
+
+Every function returns a :class:`plotly.graph_objects.Figure` and never shows it; none of
+them changes Plotly's global state. Tensors, NumPy arrays and plain sequences are all
+accepted wherever numbers are expected.
+
+The style lives in :data:`COLORS` and :func:`style`: a colour-blind-safe palette (Okabe and
+Ito), light grid lines, log axes for losses and residuals, theory drawn dashed beside
+measurement. A text description given as ``description=`` is stored in the figure's
+``layout.meta`` and read out by screen readers in the book.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+__all__ = [
+    "COLORS",
+    "curves",
+    "descent_paths",
+    "loss_curves",
+    "matrix_heatmap",
+    "style",
+]
+
+#: The palette of Okabe and Ito (2008), distinguishable with any colour vision.
+COLORS: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+_GRID = "#e6e6e6"
+_AXIS_LINE = "#888888"
+
+Series = torch.Tensor | np.ndarray | Sequence[float]
+
+
+def _as_array(values: Any, name: str, *, ndim: int | None = 1) -> np.ndarray:
+    """Convert a tensor, array or sequence of numbers to a float64 NumPy array."""
+    if isinstance(values, torch.Tensor):
+        if values.is_complex():
+            raise TypeError(f"Expected real numbers for {name}, got a complex tensor")
+        array = values.detach().to("cpu", torch.float64).numpy()
+    elif isinstance(values, np.ndarray | Sequence) and not isinstance(values, str | bytes):
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"Expected numbers for {name}, got {values!r:.80}") from error
+    else:
+        raise TypeError(
+            f"Expected a tensor, array or sequence of numbers for {name}, "
+            f"got {type(values).__name__}"
+        )
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"Expected {name} with {ndim} dimension(s), got shape {array.shape}")
+    return array
+
+
+def _history(run: Any, name: str) -> np.ndarray:
+    """The per-iteration values of a run: a result's ``loss_history`` or a plain series."""
+    values = getattr(run, "loss_history", run)
+    array = _as_array(values, f"the history of {name!r}")
+    if array.size == 0:
+        raise ValueError(f"Expected a non-empty history for {name!r}, got an empty one")
+    return array
+
+
+def _check_mapping(runs: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"Expected a mapping from labels to {what}, got {type(runs).__name__}")
+    if not runs:
+        raise ValueError(f"Expected at least one of {what}, got an empty mapping")
+    return runs
+
+
+def style(
+    fig: go.Figure,
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    log_x: bool = False,
+    log_y: bool = False,
+    description: str | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """Apply the book's visual style to ``fig`` in place and return it.
+
+    Parameters
+    ----------
+    fig
+        The figure to style.
+    title, x_label, y_label
+        The figure's title and axis titles (with units where there are any).
+    log_x, log_y
+        Whether an axis is logarithmic.
+    description
+        A sentence or two saying what the figure shows, for readers who cannot see it.
+    height
+        The figure's height in pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig`` itself.
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> fig = style(go.Figure(), title="Loss", x_label="iteration", y_label="loss", log_y=True)
+    >>> fig.layout.yaxis.type, fig.layout.title.text
+    ('log', 'Loss')
+    """
+    if not isinstance(fig, go.Figure):
+        raise TypeError(f"Expected a plotly.graph_objects.Figure, got {type(fig).__name__}")
+    axis = {
+        "showgrid": True,
+        "gridcolor": _GRID,
+        "zeroline": False,
+        "linecolor": _AXIS_LINE,
+        "showline": True,
+        "ticks": "outside",
+        "tickcolor": _AXIS_LINE,
+        "exponentformat": "power",
+        "automargin": True,
+    }
+    fig.update_layout(
+        template="none",
+        title={"text": title, "x": 0.02, "xanchor": "left"},
+        font={"family": _FONT, "size": 14, "color": "#222222"},
+        colorway=list(COLORS),
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        height=height,
+        margin={"l": 70, "r": 20, "t": 60, "b": 60},
+        hovermode="closest",
+        legend={"bgcolor": "rgba(255,255,255,0.8)", "borderwidth": 0},
+        meta={"description": description or title},
+    )
+    fig.update_xaxes(title={"text": x_label}, type="log" if log_x else "linear", **axis)
+    fig.update_yaxes(title={"text": y_label}, type="log" if log_y else "linear", **axis)
+    return fig
+
+
+def curves(
+    x: Series,
+    ys: Mapping[str, Series],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    dashed: Sequence[str] = (),
+    log_y: bool = False,
+    description: str | None = None,
+) -> go.Figure:
+    """Several curves over the same x values, one colour each.
+
+    Parameters
+    ----------
+    x
+        The x values, 1-D.
+    ys
+        Label to y values, each of the same length as ``x``.
+    title, x_label, y_label
+        Title and axis titles.
+    dashed
+        Labels of the curves to draw dashed (theory, or a reference to compare with).
+    log_y
+        Whether the y axis is logarithmic.
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.linspace(0, 3, 4)
+    >>> fig = curves(x, {"x²": x**2, "2x": 2 * x}, title="A parabola and its slope",
+    ...              x_label="x", y_label="value", dashed=["2x"])
+    >>> [trace.line.dash for trace in fig.data]
+    ['solid', 'dash']
+    """
+    xs = _as_array(x, "x")
+    ys = _check_mapping(ys, "y series")
+    unknown = set(dashed) - set(ys)
+    if unknown:
+        raise ValueError(f"Expected dashed labels among {sorted(ys)}, got {sorted(unknown)}")
+    fig = go.Figure()
+    for i, (label, values) in enumerate(ys.items()):
+        y = _as_array(values, f"y series {label!r}")
+        if y.shape != xs.shape:
+            raise ValueError(
+                f"Expected y series {label!r} of the shape of x {xs.shape}, got {y.shape}"
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=y,
+                name=label,
+                mode="lines",
+                line={
+                    "color": COLORS[i % len(COLORS)],
+                    "dash": "dash" if label in dashed else "solid",
+                    "width": 2.5 if label in dashed else 2,
+                },
+            )
+        )
+    return style(
+        fig, title=title, x_label=x_label, y_label=y_label, log_y=log_y, description=description
+    )
+
+
+def loss_curves(
+    runs: Mapping[str, Any],
+    *,
+    title: str = "Loss against iteration",
+    y_label: str = "loss",
+    x_label: str = "iteration",
+    theory: Mapping[str, Series] | None = None,
+    description: str | None = None,
+) -> go.Figure:
+    """Loss (or residual) histories of several runs on one log axis.
+
+    Parameters
+    ----------
+    runs
+        Label to a run: a solver's result (its ``loss_history`` is drawn) or a 1-D series.
+        Iterations are counted from 0 for the first entry.
+    title, y_label, x_label
+        Title and axis titles.
+    theory
+        Label to a theoretical bound or prediction, drawn dashed; a label that is also in
+        ``runs`` takes that run's colour.
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> k = torch.arange(20)
+    >>> fig = loss_curves({"measured": 0.5**k}, theory={"measured": 0.6**k})
+    >>> [trace.name for trace in fig.data], fig.layout.yaxis.type
+    (['measured (theory)', 'measured'], 'log')
+    """
+    runs = _check_mapping(runs, "runs")
+    theory = dict(theory or {})
+    histories = {label: _history(run, label) for label, run in runs.items()}
+    colour_of = {label: COLORS[i % len(COLORS)] for i, label in enumerate(histories)}
+    fig = go.Figure()
+    # Theory first, wide and translucent, so that a measurement lying on it leaves it visible.
+    for j, (label, values) in enumerate(theory.items()):
+        bound = _as_array(values, f"theory {label!r}")
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(bound.size),
+                y=bound,
+                name=f"{label} (theory)" if label in runs else label,
+                mode="lines",
+                opacity=0.6,
+                line={
+                    "color": colour_of.get(label, COLORS[(len(runs) + j) % len(COLORS)]),
+                    "width": 4,
+                    "dash": "dash",
+                },
+            )
+        )
+    for label, values in histories.items():
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(values.size),
+                y=values,
+                name=label,
+                mode="lines",
+                line={"color": colour_of[label], "width": 2},
+            )
+        )
+    return style(
+        fig, title=title, x_label=x_label, y_label=y_label, log_y=True, description=description
+    )
+
+
+def descent_paths(
+    loss: Callable[[torch.Tensor], torch.Tensor],
+    paths: Mapping[str, Series],
+    *,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    title: str = "Descent paths over the loss contours",
+    x_label: str = "x₁",
+    y_label: str = "x₂",
+    resolution: int = 81,
+    log_contours: bool = True,
+    description: str | None = None,
+) -> go.Figure:
+    """Paths of 2-D iterations drawn over the contours of the loss they descend.
+
+    Parameters
+    ----------
+    loss
+        Takes a ``(N, 2)`` float64 tensor of points to their ``(N,)`` losses.
+    paths
+        Label to a ``(k, 2)`` sequence of iterates, first to last.
+    x_range, y_range
+        The window shown, as ``(low, high)``.
+    title, x_label, y_label
+        Title and axis titles.
+    resolution
+        Grid points per axis for the contours.
+    log_contours
+        Contour ``log10`` of the loss (for losses spanning many decades).
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> def bowl(p):
+    ...     return p[:, 0] ** 2 + 4 * p[:, 1] ** 2
+    >>> path = torch.tensor([[2.0, 1.0], [1.0, 0.2], [0.5, 0.0]])
+    >>> fig = descent_paths(bowl, {"gd": path}, x_range=(-2, 2), y_range=(-1.5, 1.5))
+    >>> [trace.type for trace in fig.data]
+    ['contour', 'scatter']
+    """
+    if not callable(loss):
+        raise TypeError(f"Expected a callable loss, got {type(loss).__name__}")
+    paths = _check_mapping(paths, "paths")
+    for name, window in (("x_range", x_range), ("y_range", y_range)):
+        if (
+            not isinstance(window, Sequence)
+            or len(window) != 2
+            or not all(isinstance(v, int | float) and math.isfinite(v) for v in window)
+            or not window[0] < window[1]
+        ):
+            raise ValueError(f"Expected {name} as (low, high) with low < high, got {window!r}")
+    if not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"Expected an integer resolution >= 2, got {resolution!r}")
+    gx = torch.linspace(x_range[0], x_range[1], resolution, dtype=torch.float64)
+    gy = torch.linspace(y_range[0], y_range[1], resolution, dtype=torch.float64)
+    grid_x, grid_y = torch.meshgrid(gx, gy, indexing="xy")
+    points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+    with torch.no_grad():
+        values = loss(points)
+    z = _as_array(values, "loss(points)").reshape(resolution, resolution)
+    if log_contours:
+        # six decades below the largest value in view: the exact minimum would be -inf
+        floor = max(float(np.nanmax(z)) * 1e-6, np.finfo(np.float64).tiny)
+        z = np.log10(np.maximum(z, floor))
+    z = z.astype(np.float32)  # plenty for contours, and half the bytes in the page
+    fig = go.Figure(
+        go.Contour(
+            x=gx.numpy(),
+            y=gy.numpy(),
+            z=z,
+            colorscale=[[0.0, "#8c8c8c"], [1.0, "#f7f7f7"]],
+            contours={"coloring": "heatmap", "showlines": True},
+            line={"width": 0.5, "color": "rgba(0,0,0,0.2)"},
+            colorbar={"title": {"text": "log₁₀ loss" if log_contours else "loss"}},
+            hovertemplate="x₁=%{x:.3f}<br>x₂=%{y:.3f}<br>"
+            + ("log₁₀ loss" if log_contours else "loss")
+            + "=%{z:.3f}<extra></extra>",
+            name="loss",
+            showlegend=False,
+        )
+    )
+    palette = COLORS
+    for i, (label, path) in enumerate(paths.items()):
+        xy = _as_array(path, f"path {label!r}", ndim=2)
+        if xy.shape[1] != 2 or xy.shape[0] == 0:
+            raise ValueError(f"Expected path {label!r} of shape (k, 2), got {xy.shape}")
+        fig.add_trace(
+            go.Scatter(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                name=label,
+                mode="lines+markers",
+                line={"color": palette[i % len(palette)], "width": 2},
+                marker={"size": 5},
+                customdata=np.arange(xy.shape[0]),
+                hovertemplate="step %{customdata}<br>x₁=%{x:.4f}<br>x₂=%{y:.4f}"
+                f"<extra>{label}</extra>",
+            )
+        )
+    fig = style(fig, title=title, x_label=x_label, y_label=y_label, description=description)
+    fig.update_layout(
+        height=520, legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"}
+    )
+    # equal scales, so that the gradient is drawn perpendicular to the contours
+    fig.update_xaxes(range=list(x_range), showgrid=False, constrain="domain")
+    fig.update_yaxes(
+        range=list(y_range), showgrid=False, scaleanchor="x", scaleratio=1, constrain="domain"
+    )
+    return fig
+
+
+def matrix_heatmap(
+    frames: Series | Sequence[Series],
+    *,
+    title: str = "Matrix entries",
+    frame_labels: Sequence[str] | None = None,
+    zmin: float | None = None,
+    zmax: float | None = None,
+    colorscale: str = "RdBu",
+    description: str | None = None,
+) -> go.Figure:
+    """A heatmap of a matrix, or an animation over a sequence of matrices.
+
+    Parameters
+    ----------
+    frames
+        One 2-D matrix, or a sequence of matrices of one shape (e.g. iterates). With more
+        than one, the figure gets a slider and a play button.
+    title
+        The figure's title.
+    frame_labels
+        One label per frame (e.g. ``"iteration 20"``); default ``"frame i"``.
+    zmin, zmax
+        The colour range; default symmetric around 0 over all frames.
+    colorscale
+        A Plotly colour scale name.
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> fig = matrix_heatmap([torch.zeros(2, 2), torch.eye(2)], frame_labels=["start", "end"])
+    >>> len(fig.frames), fig.layout.sliders[0].steps[1].label
+    (2, 'end')
+    """
+    if isinstance(frames, torch.Tensor | np.ndarray) and np.ndim(frames) == 2:
+        frames = [frames]
+    if not isinstance(frames, Sequence) or isinstance(frames, str) or len(frames) == 0:
+        raise TypeError(f"Expected a matrix or a non-empty sequence of matrices, got {frames!r:.80}")
+    mats = [_as_array(f, f"frame {i}", ndim=2) for i, f in enumerate(frames)]
+    if any(m.shape != mats[0].shape for m in mats):
+        raise ValueError(f"Expected frames of one shape, got {[m.shape for m in mats]}")
+    labels = list(frame_labels) if frame_labels is not None else [f"frame {i}" for i in range(len(mats))]
+    if len(labels) != len(mats):
+        raise ValueError(f"Expected {len(mats)} frame labels, got {len(labels)}")
+    bound = max(float(np.nanmax(np.abs(m))) for m in mats) or 1.0
+    zmin = -bound if zmin is None else zmin
+    zmax = bound if zmax is None else zmax
+    rows, cols = mats[0].shape
+
+    def heat(m: np.ndarray) -> go.Heatmap:
+        return go.Heatmap(
+            z=m,
+            x=np.arange(1, cols + 1),
+            y=np.arange(1, rows + 1),
+            zmin=zmin,
+            zmax=zmax,
+            colorscale=colorscale,
+            text=np.round(m, 3),
+            texttemplate="%{text}" if rows * cols <= 64 else None,
+            hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>",
+        )
+
+    fig = go.Figure(heat(mats[0]))
+    fig = style(fig, title=title, x_label="column", y_label="row", description=description)
+    fig.update_yaxes(autorange="reversed", showgrid=False, dtick=1, scaleanchor="x")
+    fig.update_xaxes(showgrid=False, dtick=1)
+    if len(mats) > 1:
+        fig.frames = [go.Frame(data=[heat(m)], name=label) for m, label in zip(mats, labels, strict=True)]
+        animate = {"frame": {"duration": 400, "redraw": True}, "transition": {"duration": 0}}
+        fig.update_layout(
+            height=520,
+            margin={"b": 110},
+            updatemenus=[
+                {
+                    "type": "buttons",
+                    "direction": "left",
+                    "x": 0.0,
+                    "y": -0.12,
+                    "xanchor": "left",
+                    "yanchor": "top",
+                    "showactive": False,
+                    "buttons": [
+                        {"label": "▶ Play", "method": "animate", "args": [None, {**animate, "fromcurrent": True}]},
+                        {"label": "❚❚ Pause", "method": "animate", "args": [[None], {"mode": "immediate", **animate}]},
+                    ],
+                }
+            ],
+            sliders=[
+                {
+                    "active": 0,
+                    "x": 0.22,
+                    "y": -0.08,
+                    "len": 0.78,
+                    "xanchor": "left",
+                    "yanchor": "top",
+                    "currentvalue": {"prefix": ""},
+                    "steps": [
+                        {"label": label, "method": "animate", "args": [[label], {"mode": "immediate", **animate}]}
+                        for label in labels
+                    ],
+                }
+            ],
+        )
+    return fig

@@ -1,0 +1,371 @@
+"""Tests for gdtutorial.benchmark, run in-process with small (--quick) problems."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from gdtutorial import benchmark
+from gdtutorial.benchmark import (
+    CASES,
+    Case,
+    ProgressBar,
+    Row,
+    environment,
+    format_table,
+    main,
+    run_benchmark,
+    write_table,
+)
+from gdtutorial.devices import Timing
+from gdtutorial.result import Result
+
+QUICK = ["--quick", "--repeat", "1", "--no-progress", "--device", "cpu"]
+
+
+def _row(**changes: object) -> Row:
+    values: dict[str, object] = {
+        "case": "solve-cond10",
+        "method": "cg",
+        "size": "8x8",
+        "cond": 10.0,
+        "dtype": "float64",
+        "device": "cpu",
+        "tol": 1e-6,
+        "status": "converged",
+        "iterations": 7,
+        "residual": 2.5e-7,
+        "error": 1e-8,
+        "time": 0.002,
+        "reference_time": 0.001,
+        "ratio": 2.0,
+        "target": "ratio <= 2",
+        "met": True,
+    }
+    values.update(changes)
+    return Row(**values)  # type: ignore[arg-type]
+
+
+class FakeSolver:
+    """Stands in for a solver: returns ``torch.linalg``'s answer with chosen nit and status."""
+
+    def __init__(self, nit: int = 5, status: str = "converged") -> None:
+        self.nit, self.status, self.calls = nit, status, 0
+
+    def __call__(self, a: torch.Tensor, b: torch.Tensor | None = None, **kwargs: object) -> Result:
+        self.calls += 1
+        x = torch.linalg.solve(a, b) if b is not None else torch.linalg.inv(a)
+        return Result(
+            x=x,
+            success=self.status == "converged",
+            status=self.status,
+            message="",
+            nit=self.nit,
+            residual=0.0,
+            loss_history=torch.zeros(self.nit + 1, dtype=torch.float64),
+            method="fake",
+        )
+
+
+@pytest.fixture
+def fixed_times(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Make time_median return 1 s for our solver and 0.1 s for torch.linalg (ratio 10)."""
+    medians = [1.0, 0.1]
+    calls = iter(range(1000))
+
+    def fake_time_median(fn: object, **kwargs: object) -> Timing:
+        return Timing(times=(medians[next(calls) % 2],))
+
+    monkeypatch.setattr(benchmark, "time_median", fake_time_median)
+    return medians
+
+
+def _small_case(monkeypatch: pytest.MonkeyPatch, name: str, **changes: object) -> None:
+    case = benchmark._CASES_BY_NAME[name]
+    fields = {**case.__dict__, "n": 12, **changes}
+    monkeypatch.setitem(benchmark._CASES_BY_NAME, name, Case(**fields))  # type: ignore[arg-type]
+
+
+# --- cases and rows ---------------------------------------------------------------------------
+
+
+def test_cases_are_the_issues_cases_and_targets() -> None:
+    summary = {(c.kind, c.n, c.cond, c.max_ratio, c.max_iterations) for c in CASES}
+    assert summary == {
+        ("solve", 1024, 10.0, 2.0, None),
+        ("solve", 1024, 1e3, 100.0, None),
+        ("inverse", 256, 1e3, 30.0, 35),
+        ("svd", 256, 1e3, 200.0, None),
+    }
+    assert benchmark._CASES_BY_NAME["inverse-cond1e3"].target == "ratio <= 30, iterations <= 35"
+
+
+def test_run_benchmark_quick_rows_are_accurate_and_unjudged() -> None:
+    rows = run_benchmark(device="cpu", repeat=1, quick=True)
+    assert [row.case for row in rows] == [case.name for case in CASES]
+    for row, case in zip(rows, CASES, strict=True):
+        assert row.size == f"{case.quick_n}x{case.quick_n}"
+        assert row.status == "converged", row
+        assert row.iterations >= 1
+        assert row.residual <= 10 * row.tol, row
+        assert row.error <= 1e-3, row
+        assert row.time > 0 and row.reference_time > 0
+        assert row.ratio == pytest.approx(row.time / row.reference_time)
+        assert row.met is None
+        assert (row.dtype, row.device, row.tol) == ("float64", "cpu", 1e-6)
+
+
+def test_run_benchmark_float32_uses_the_float32_tolerance() -> None:
+    (row,) = run_benchmark(
+        ["solve-cond10"], device="cpu", dtype=torch.float32, repeat=1, quick=True
+    )
+    assert row.dtype == "float32" and row.tol == 1e-4
+    assert row.residual <= 10 * row.tol
+
+
+def test_run_benchmark_is_reproducible_in_its_accuracy() -> None:
+    first = run_benchmark(["solve-cond1e3"], device="cpu", repeat=1, quick=True, seed=5)
+    second = run_benchmark(["solve-cond1e3"], device="cpu", repeat=1, quick=True, seed=5)
+    assert (first[0].iterations, first[0].residual) == (second[0].iterations, second[0].residual)
+
+
+def test_run_benchmark_judges_the_ratio_target(
+    monkeypatch: pytest.MonkeyPatch, fixed_times: list[float]
+) -> None:
+    monkeypatch.setattr(benchmark, "solve", FakeSolver())
+    _small_case(monkeypatch, "solve-cond10")  # target ratio <= 2
+    _small_case(monkeypatch, "solve-cond1e3")  # target ratio <= 100
+    rows = run_benchmark(["solve-cond10", "solve-cond1e3"], device="cpu", repeat=1)
+    assert [row.ratio for row in rows] == pytest.approx([10.0, 10.0])
+    assert [row.met for row in rows] == [False, True]
+    assert rows[0].error < 1e-10  # the fake returns linalg's answer
+
+
+def test_run_benchmark_judges_iterations_and_success(
+    monkeypatch: pytest.MonkeyPatch, fixed_times: list[float]
+) -> None:
+    _small_case(monkeypatch, "inverse-cond1e3")  # ratio <= 30 and iterations <= 35
+    for nit, status, met in [
+        (35, "converged", True),
+        (36, "converged", False),
+        (5, "max_iter", False),
+    ]:
+        monkeypatch.setattr(benchmark, "inverse", FakeSolver(nit=nit, status=status))
+        (row,) = run_benchmark(["inverse-cond1e3"], device="cpu", repeat=1)
+        assert (row.iterations, row.status, row.met) == (nit, status, met)
+
+
+def test_run_benchmark_rejects_unknown_cases_and_dtypes() -> None:
+    with pytest.raises(ValueError, match=r"Expected case names from \[.*\], got \['lu'\]"):
+        run_benchmark(["lu"], quick=True)
+    with pytest.raises(ValueError, match=r"Expected dtype torch\.float32 or torch\.float64"):
+        run_benchmark(["svd-cond1e3"], dtype=torch.float16, quick=True)
+
+
+# --- table and files --------------------------------------------------------------------------
+
+
+def test_format_table_aligns_columns_and_marks_misses() -> None:
+    rows = [_row(), _row(case="svd-cond1e3", met=False, ratio=250.0), _row(met=None)]
+    lines = format_table(rows).splitlines()
+    assert lines[0].split()[:3] == ["case", "method", "size"]
+    assert set(lines[1]) <= {"-", " "}
+    assert lines[2].split()[-1] == "yes" and lines[3].split()[-1] == "NO"
+    assert lines[4].split()[-1] == "n/a"
+    assert "250x" in lines[3] and "2 ms" in lines[2] and "2.5e-07" in lines[2]
+    assert len({line.index("method") for line in lines[:1]}) == 1
+
+
+def test_format_table_markdown() -> None:
+    lines = format_table([_row()], markdown=True).splitlines()
+    assert lines[0].startswith("| case | method |") and lines[1].startswith("|---|")
+    assert lines[2].count("|") == lines[0].count("|")
+
+
+def test_write_table_formats_by_suffix(tmp_path: Path) -> None:
+    info = {"device": "cpu", "torch": torch.__version__, "command": "python -m x"}
+    rows = [_row(), _row(case="svd-cond1e3", met=None)]
+    write_table(rows, tmp_path / "t.json", info)
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["environment"] == info and data["rows"][1]["case"] == "svd-cond1e3"
+    assert data["rows"][0]["met"] is True and data["rows"][1]["met"] is None
+
+    write_table(rows, tmp_path / "t.csv", info)
+    text = (tmp_path / "t.csv").read_text().splitlines()
+    assert text[:3] == ["# device: cpu", f"# torch: {torch.__version__}", "# command: python -m x"]
+    records = list(csv.DictReader(text[3:]))
+    assert records[0]["case"] == "solve-cond10" and float(records[0]["ratio"]) == 2.0
+
+    write_table(rows, tmp_path / "t.md", info)
+    markdown = (tmp_path / "t.md").read_text()
+    assert "- **device**: `cpu`" in markdown and "| solve-cond10 | cg |" in markdown
+
+    with pytest.raises(ValueError, match="Expected an output file ending in"):
+        write_table(rows, tmp_path / "t.txt", info)
+
+
+def test_environment_records_the_machine_and_command() -> None:
+    info = environment("cpu", ["--quick", "--output", "a b.md"])
+    assert info["command"] == "python -m gdtutorial.benchmark --quick --output 'a b.md'"
+    assert info["torch"] == torch.__version__ and info["device"] == "cpu"
+    assert info["device_model"] == info["cpu"] != ""
+    assert info["date"].endswith("+00:00")
+
+
+def test_environment_names_the_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Fake GPU 9000")
+    assert environment("cuda:0", [])["device_model"] == "Fake GPU 9000"
+    assert environment("mps", [])["device_model"] == "Apple GPU (MPS)"
+
+
+def test_cpu_model_falls_back_without_proc_cpuinfo(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_file(*args: object, **kwargs: object) -> None:
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(benchmark, "open", no_file, raising=False)
+    monkeypatch.setattr(benchmark.platform, "processor", lambda: "")
+    monkeypatch.setattr(benchmark.platform, "machine", lambda: "toaster64")
+    assert benchmark._cpu_model() == "toaster64"
+
+
+# --- progress bar -----------------------------------------------------------------------------
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal() -> None:
+    stream = FakeTerminal()
+    bar = ProgressBar(4, stream=stream, width=8)
+    assert bar.enabled
+    bar.start("solve: gdtutorial")
+    bar.advance()
+    bar.advance()
+    bar.close()
+    frames = stream.getvalue().split("\r")[1:]
+    assert frames[0].startswith("[--------] 0/4 solve: gdtutorial")
+    assert frames[2].startswith("[####----] 2/4")
+    assert stream.getvalue().endswith("\n")
+    # A shorter frame blanks out the rest of a longer one.
+    assert len(frames[1].rstrip("\n")) >= len("[--------] 0/4 solve: gdtutorial")
+
+
+def test_progress_bar_is_silent_off_a_terminal_or_when_disabled() -> None:
+    for bar in (
+        ProgressBar(2, stream=io.StringIO()),
+        ProgressBar(2, stream=FakeTerminal(), enabled=False),
+    ):
+        assert not bar.enabled
+        bar.start("x")
+        bar.advance()
+        bar.close()
+        assert bar.stream.getvalue() == ""  # type: ignore[attr-defined]
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def test_main_quick_prints_the_table_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bench.json"
+    assert main([*QUICK, "--cases", "solve-cond10", "svd-cond1e3", "--output", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "solve-cond10" in printed.out and "svd-cond1e3" in printed.out
+    assert "inverse-cond1e3" not in printed.out
+    assert "targets not judged (--quick)" in printed.out
+    assert printed.err == ""  # --no-progress
+    data = json.loads(out.read_text())
+    assert [row["case"] for row in data["rows"]] == ["solve-cond10", "svd-cond1e3"]
+    assert "--quick" in data["environment"]["command"]
+
+
+def test_main_reports_missed_targets_with_exit_status_zero(
+    monkeypatch: pytest.MonkeyPatch, fixed_times: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(benchmark, "solve", FakeSolver())
+    _small_case(monkeypatch, "solve-cond10")
+    _small_case(monkeypatch, "solve-cond1e3")
+    argv = [
+        "--repeat",
+        "1",
+        "--no-progress",
+        "--device",
+        "cpu",
+        "--cases",
+        "solve-cond10",
+        "solve-cond1e3",
+    ]
+    assert main(argv) == 0
+    assert "targets met: 1/2; missed: solve-cond10" in capsys.readouterr().out
+
+
+def test_main_returns_one_on_a_runtime_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(benchmark, "solve", broken)
+    assert main([*QUICK, "--cases", "solve-cond10"]) == 1
+    assert "error: out of memory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--repeat", "0"], "Expected --repeat >= 1, got 0"),
+        (["--output", "table.xlsx"], "Expected --output to end in .csv, .json or .md"),
+        (["--device", "warp-drive"], "Expected a device such as cpu or cuda, got 'warp-drive'"),
+        (["--cases", "lu"], "invalid choice: 'lu'"),
+        (["--dtype", "float16"], "invalid choice: 'float16'"),
+    ],
+)
+def test_main_rejects_bad_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_main_rejects_an_unavailable_device(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(SystemExit):
+        main(["--device", "cuda"])
+    assert "Expected an available device, got 'cuda'" in capsys.readouterr().err
+
+
+def test_module_runs_as_a_script(tmp_path: Path) -> None:
+    out = tmp_path / "bench.csv"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gdtutorial.benchmark",
+            *QUICK,
+            "--cases",
+            "inverse-cond1e3",
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "inverse-cond1e3" in completed.stdout
+    assert out.read_text().startswith("# device: cpu")

@@ -1,0 +1,150 @@
+"""The book builds strictly from clean, and the site it makes is complete and offline."""
+
+from __future__ import annotations
+
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from conftest import ROOT, BookBuild, run_book_build
+
+pytestmark = pytest.mark.book
+
+#: Interactive figures each page must show. A page added to _toc.yml must be added here.
+EXPECTED_FIGURES = {
+    "book/intro": 0,
+    "book/tensors-and-autograd": 3,
+    "book/bibliography": 0,
+}
+
+
+def toc_pages() -> list[str]:
+    """Every document named in _toc.yml, root first."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                pages.append(str(node["file"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", toc.get("chapters", [])))
+    return [page.removesuffix(".md").removesuffix(".ipynb") for page in pages]
+
+
+class _PageParser(HTMLParser):
+    """Collects what a page loads, its figures and its notebook outputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[tuple[str, str]] = []
+        self.figures = 0
+        self.error_outputs = 0
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        classes = attributes.get("class", "").split()
+        if tag == "script" and attributes.get("src"):
+            self.loads.append((tag, attributes["src"]))
+            self.scripts.append(attributes["src"].split("?")[0])
+        if tag == "link" and attributes.get("href"):
+            if attributes.get("rel", "") not in {"next", "prev", "index", "search", "canonical"}:
+                self.loads.append((tag, attributes["href"]))
+        if tag in {"img", "iframe", "source", "embed"} and attributes.get("src"):
+            self.loads.append((tag, attributes["src"]))
+        if "gdt-figure" in classes:
+            self.figures += 1
+        if {"traceback", "error"} & set(classes) or (
+            "output" in classes and "stderr" in classes
+        ):
+            self.error_outputs += 1
+
+
+def parse(path: Path) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def html_pages(book: BookBuild) -> list[Path]:
+    return sorted(p for p in book.html.rglob("*.html") if "_static" not in p.parts)
+
+
+def test_book_build_succeeds_without_warnings(book: BookBuild) -> None:
+    # -W turns any Sphinx warning into a failure, so success means no warning
+    assert "build succeeded" in book.log
+    assert "WARNING:" not in book.log, book.log[-4000:]
+
+
+def test_every_toc_entry_has_a_page(book: BookBuild) -> None:
+    pages = toc_pages()
+    assert len(pages) >= 3
+    missing = [page for page in pages if not (book.html / f"{page}.html").is_file()]
+    assert not missing, f"pages in _toc.yml without HTML: {missing}"
+
+
+def test_every_toc_entry_has_an_expected_figure_count() -> None:
+    assert set(toc_pages()) == set(EXPECTED_FIGURES), (
+        "EXPECTED_FIGURES must list exactly the pages of _toc.yml"
+    )
+
+
+@pytest.mark.parametrize("page", sorted(EXPECTED_FIGURES))
+def test_page_has_its_figures_and_no_error_output(book: BookBuild, page: str) -> None:
+    parsed = parse(book.html / f"{page}.html")
+    assert parsed.figures == EXPECTED_FIGURES[page]
+    assert parsed.error_outputs == 0
+    # plotly.js is loaded once on pages with figures, and not at all on the others
+    plotly_loads = [s for s in parsed.scripts if s.endswith("plotly.min.js")]
+    assert len(plotly_loads) == (1 if EXPECTED_FIGURES[page] else 0)
+
+
+def test_no_page_loads_anything_from_another_host(book: BookBuild) -> None:
+    pages = html_pages(book)
+    assert len(pages) >= len(EXPECTED_FIGURES)
+    offsite = []
+    for path in pages:
+        for tag, url in parse(path).loads:
+            parsed = urlparse(url)
+            if parsed.scheme in {"http", "https"} or url.startswith("//"):
+                offsite.append((path.name, tag, url))
+    assert not offsite, offsite
+
+
+def test_site_serves_plotly_and_mathjax_itself(book: BookBuild) -> None:
+    static = book.html / "_static"
+    assert (static / "plotly.min.js").stat().st_size > 1_000_000
+    assert (static / "mathjax" / "tex-chtml.js").is_file()
+    chapter = parse(book.html / "book" / "tensors-and-autograd.html")
+    assert any(s.endswith("mathjax/tex-chtml.js") for s in chapter.scripts)
+
+
+def test_numbers_in_prose_come_from_the_executed_chapter(book: BookBuild) -> None:
+    text = (book.html / "book" / "tensors-and-autograd.html").read_text(encoding="utf-8")
+    # glued values of the autograd section
+    assert "16807" in text and "36015" in text
+    assert "{glue" not in text
+
+
+def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", source / "_config.yml")
+    (source / "book" / "references.bib").write_text((ROOT / "book" / "references.bib").read_text())
+    (source / "_toc.yml").write_text("format: jb-book\nroot: book/broken\n")
+    header = (ROOT / "book" / "tensors-and-autograd.md").read_text().split("---")[1]
+    (source / "book" / "broken.md").write_text(
+        f"---{header}---\n\n# Broken\n\n```{{code-cell}} ipython3\nraise ValueError('boom')\n```\n"
+    )
+    build = run_book_build(source, tmp_path / "out", timeout=300)
+    assert build.returncode != 0
+    assert "boom" in build.log

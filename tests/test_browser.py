@@ -1,0 +1,215 @@
+"""The built site in a real browser: figures draw, hover works, nothing leaves the machine.
+
+Runs Debian's Chromium through Playwright against the site served on 127.0.0.1. Outside CI
+the test skips where Chromium or Playwright is missing; with ``CI=true`` that is a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from conftest import ROOT, BookBuild
+from test_book import EXPECTED_FIGURES
+
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
+CHROMIUM = Path(os.environ.get("GDT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SCREENSHOTS = Path(os.environ.get("GDT_SCREENSHOTS", ROOT / "_build" / "screenshots"))
+
+# Pixel position, in the viewport, of a point of the figure's first trace.
+POINT_OF_FIRST_TRACE = """
+(div) => {
+  const layout = div._fullLayout, size = layout._size, box = div.getBoundingClientRect();
+  const trace = div._fullData[0];
+  let x = size.l + size.w / 2, y = size.t + size.h / 2;
+  if (trace.type === "scatter") {
+    const points = div.calcdata[0].filter((p) => isFinite(p.x) && isFinite(p.y));
+    const p = points[Math.floor(points.length / 2)];
+    x = size.l + layout.xaxis.c2p(p.x);
+    y = size.t + layout.yaxis.c2p(p.y);
+  }
+  return { x: box.left + x, y: box.top + y };
+}
+"""
+
+
+def _browser_missing_reason() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def site(book: BookBuild) -> Iterator[str]:
+    """The built site served on an ephemeral loopback port."""
+    handler = functools.partial(_QuietHandler, directory=str(book.html))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Visit:
+    """What happened while a page was open."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    offsite_requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    reason = _browser_missing_reason()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"browser tests cannot be skipped in CI: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def open_page(context: Any, url: str) -> tuple[Any, Visit]:
+    """Open ``url`` with every request to another host recorded and refused."""
+    from playwright.sync_api import Error as PlaywrightError
+    visit = Visit()
+    page = context.new_page()
+
+    def route(route: Any) -> None:
+        target = urlparse(route.request.url)
+        if target.scheme in {"http", "https", "ws", "wss"} and target.hostname not in LOOPBACK:
+            visit.offsite_requests.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", route)
+    page.on(
+        "console",
+        lambda message: visit.console_errors.append(message.text)
+        if message.type == "error"
+        else None,
+    )
+    page.on("pageerror", lambda error: visit.page_errors.append(str(error)))
+    page.on("requestfailed", lambda request: visit.failed_requests.append(request.url))
+    page.goto(url, wait_until="load")
+    # Let MathJax finish typesetting (it loads its fonts then) and late requests show up.
+    for _ in range(3):  # a page may redirect (index.html does) before this settles
+        try:
+            page.evaluate("() => window.MathJax?.startup?.promise ?? null")
+            break
+        except PlaywrightError:
+            page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    return page, visit
+
+
+def all_pages(book: BookBuild) -> list[str]:
+    pages = sorted(
+        p.relative_to(book.html).as_posix()
+        for p in book.html.rglob("*.html")
+        if not {"_static", "_sources"} & set(p.relative_to(book.html).parts)
+    )
+    return pages
+
+
+def test_every_page_opens_cleanly_and_offline(
+    book: BookBuild, site: str, browser_context: Any
+) -> None:
+    pages = all_pages(book)
+    assert {f"{page}.html" for page in EXPECTED_FIGURES} <= set(pages)
+    problems = {}
+    for relative in pages:
+        page, visit = open_page(browser_context, f"{site}/{relative}")
+        page.close()
+        if visit.console_errors or visit.page_errors or visit.offsite_requests:
+            problems[relative] = visit
+        if visit.failed_requests:
+            problems[relative] = visit
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("page_name", [p for p, n in EXPECTED_FIGURES.items() if n])
+def test_figures_render_and_show_hover_labels(
+    page_name: str, site: str, browser_context: Any
+) -> None:
+    page, visit = open_page(browser_context, f"{site}/{page_name}.html")
+    try:
+        expected = EXPECTED_FIGURES[page_name]
+        page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {expected}",
+            timeout=30_000,
+        )
+        figures = page.locator(".gdt-figure .js-plotly-plot")
+        assert figures.count() == expected
+        for i in range(expected):
+            figure = figures.nth(i)
+            figure.scroll_into_view_if_needed()
+            page.mouse.move(0, 0)
+            point = figure.evaluate(POINT_OF_FIRST_TRACE)
+            page.mouse.move(point["x"], point["y"], steps=4)
+            hover = figure.locator(".hoverlayer .hovertext")
+            hover.first.wait_for(state="attached", timeout=5_000)
+            assert hover.count() >= 1, f"no hover label on figure {i} of {page_name}"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{page_name.replace('/', '-')}.png"), full_page=True)
+        assert not visit.console_errors, visit.console_errors
+        assert not visit.page_errors, visit.page_errors
+        assert not visit.offsite_requests, visit.offsite_requests
+    finally:
+        page.close()
+
+
+def test_browser_is_available_in_ci() -> None:
+    """CI must run the browser tests: a missing browser there is a failure, not a skip."""
+    if os.environ.get("CI", "").lower() != "true":
+        pytest.skip("only meaningful in CI")
+    assert _browser_missing_reason() is None
+    assert shutil.which(str(CHROMIUM)) or CHROMIUM.exists()
