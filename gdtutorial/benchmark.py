@@ -195,7 +195,7 @@ def _svd_problem(
 
     def ours() -> SVDResult:
         # A fresh generator per run: every timed run starts from the same point.
-        return svd(m, tol=tol, generator=torch.Generator(device=m.device).manual_seed(seed))
+        return svd(m, tol=tol, generator=torch.Generator().manual_seed(seed))
 
     def accuracy(result: Any, reference: Any) -> tuple[float, float]:
         u, s, vh = (_accurate(t) for t in (result.U, result.S, result.Vh))
@@ -229,7 +229,7 @@ class ProgressBar:
     >>> from gdtutorial.benchmark import ProgressBar
     >>> out = io.StringIO()
     >>> bar = ProgressBar(2, stream=out, enabled=True, width=4)
-    >>> bar.start("solve"); bar.advance(); bar.close()
+    >>> bar.start("solve"); bar.advance(); bar.advance(); bar.close()
     >>> out.getvalue().split("\\r")[-1].strip()
     '[####] 2/2'
     """
@@ -412,7 +412,7 @@ def _cell(key: str, row: Row) -> str:
     if key in ("time", "reference_time"):
         return format_seconds(value)
     if key == "ratio":
-        return f"{value:.3g}x"
+        return f"{value:.0f}x" if value >= 100 else f"{value:.3g}x"
     if key == "met":
         return "n/a" if value is None else ("yes" if value else "NO")
     return str(value)

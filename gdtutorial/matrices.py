@@ -201,7 +201,8 @@ def random_matrix(
     (torch.Size([6, 4]), torch.float64)
     >>> print(f"{torch.linalg.cond(A).item():.6f}")
     100.000000
-    >>> B = random_matrix(3, singular_values=[3.0, 2.0, 0.0], generator=torch.Generator())
+    >>> g = torch.Generator().manual_seed(1)
+    >>> B = random_matrix(3, singular_values=[3.0, 2.0, 0.0], generator=g)
     >>> print(torch.linalg.svdvals(B).round(decimals=6).tolist())
     [3.0, 2.0, 0.0]
     """
@@ -269,7 +270,8 @@ def random_spd(
     True
     >>> print(f"{torch.linalg.cond(S).item():.3f}")
     1000.000
-    >>> print(torch.linalg.eigvalsh(random_spd(2, eigenvalues=[2.0, 0.5])).tolist())
+    >>> T = random_spd(2, eigenvalues=[2.0, 0.5], generator=torch.Generator().manual_seed(1))
+    >>> print(torch.linalg.eigvalsh(T).round(decimals=6).tolist())
     [0.5, 2.0]
     """
     size = _check_size(n, "n")

@@ -1,0 +1,379 @@
+"""The singular value decomposition by optimisation: a penalty loss, orthogonal iteration, and
+Riemannian gradient ascent on the Stiefel manifold.
+
+The public function is :func:`svd`. All methods return the reduced SVD ``M ≈ U diag(S) Vh``
+with ``S`` non-negative and descending and the same sign convention (see :func:`svd`).
+
+Examples
+--------
+>>> import torch
+>>> from gdtutorial.svd import svd
+>>> M = torch.tensor([[3.0, 0.0], [4.0, 5.0]], dtype=torch.float64)
+>>> result = svd(M, generator=torch.Generator().manual_seed(0))
+>>> result.success, [f"{s:.4f}" for s in result.S.tolist()]
+(True, ['6.7082', '2.2361'])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ._checks import (
+    check_callback,
+    check_choice,
+    check_generator,
+    check_int_range,
+    check_max_iter,
+    check_momentum,
+    check_positive,
+    check_tensor,
+    check_tol,
+)
+from ._loop import Tracker, default_tol, estimate_lambda_max
+from .result import Result, SVDResult
+
+__all__ = ["svd"]
+
+_METHODS = ("orthogonal-iteration", "riemannian", "penalty")
+
+Triplet = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+"""``(U, S, V)`` with ``V`` as columns: ``M ≈ U diag(S) Vᵀ``."""
+
+
+def _residual(
+    M: torch.Tensor,
+    scale: float,
+    U: torch.Tensor,
+    S: torch.Tensor,
+    V: torch.Tensor,
+    MV: torch.Tensor | None = None,
+    MtU: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The SVD residual: the largest of ``‖MV − US‖_F/‖M‖_F``, ``‖MᵀU − VS‖_F/‖M‖_F``,
+    ``‖UᵀU − I‖_F`` and ``‖VᵀV − I‖_F``."""
+    identity = torch.eye(U.shape[1], dtype=M.dtype, device=M.device)
+    MV = M @ V if MV is None else MV
+    MtU = M.mT @ U if MtU is None else MtU
+    return torch.stack(
+        [
+            (MV - U * S).norm() / scale,
+            (MtU - V * S).norm() / scale,
+            (U.mT @ U - identity).norm(),
+            (V.mT @ V - identity).norm(),
+        ]
+    ).max()
+
+
+def _normalise(U: torch.Tensor, S: torch.Tensor, V: torch.Tensor) -> Triplet:
+    """Make ``S`` non-negative and descending, and fix the signs.
+
+    The sign convention: the entry of largest magnitude in each column of ``U`` is positive
+    (``U`` and ``V`` columns flip together, which leaves ``U diag(S) Vᵀ`` unchanged).
+    """
+    negative = S < 0
+    U = torch.where(negative, -U, U)
+    S = S.abs()
+    S, order = S.sort(descending=True)
+    U, V = U[:, order], V[:, order]
+    pivots = U.gather(0, U.abs().argmax(0, keepdim=True))
+    signs = torch.where(pivots < 0, -1.0, 1.0).to(U.dtype)
+    return U * signs, S, V * signs
+
+
+def _orthogonal_iteration(
+    M: torch.Tensor, V: torch.Tensor, tracker: Tracker, *, lr: float | None, scale: float
+) -> SVDResult:
+    """Gradient ascent on ``tr(Uᵀ M V)`` with a QR retraction; ``lr=None`` is an infinite step.
+
+    Note [orthogonal iteration]
+    The gradient of ``tr(UᵀMV)`` is ``MV`` for ``U`` and ``MᵀU`` for ``V``. A step
+    ``U + lr·MV`` pulled back onto orthonormal columns by QR becomes, as ``lr → ∞``, just
+    ``qf(MV)``: block power iteration (orthogonal iteration) on ``MMᵀ`` and ``MᵀM``. The trace
+    alone is maximised by any pair whose ``UᵀMV`` is symmetric positive semi-definite; it is
+    the triangular QR factor that orders the columns, as Brockett's weighted trace
+    ``tr(UᵀMVN)`` would: column ``i`` converges to the ``i``-th singular pair at the rate
+    ``(σ_{i+1}/σ_i)²`` per step. The singular values are the diagonal of the second QR's
+    triangular factor: ``MᵀU = V R`` gives ``UᵀMV = Rᵀ``. No Rayleigh–Ritz step (that would
+    need an SVD of a ``k × k`` matrix: for ``k = min(m, n)`` the very problem being solved).
+    """
+    MV = M @ V
+    U = torch.linalg.qr(MV).Q
+    MtU = M.mT @ U
+    S = (V * MtU).sum(0)
+    residual = _residual(M, scale, U, S, V, MV, MtU)
+    status = tracker.start((U, S, V), loss=residual, residual=residual)
+    for _ in range(1, tracker.max_iter + 1):
+        if status is not None:
+            break
+        if lr is None:
+            V, R = torch.linalg.qr(MtU)
+        else:
+            V, R = torch.linalg.qr(V + lr * MtU)
+            R = V.mT @ MtU
+        S = R.diagonal()
+        MV = M @ V
+        U = torch.linalg.qr(MV if lr is None else U + lr * MV).Q
+        MtU = M.mT @ U
+        S = (V * MtU).sum(0)  # diag(VᵀMᵀU): the current estimate, signs included
+        residual = _residual(M, scale, U, S, V, MV, MtU)
+        status = tracker.step((U, S, V), loss=residual, residual=residual)
+    return tracker.result(status)  # type: ignore[return-value]
+
+
+def _riemannian(
+    M: torch.Tensor, U: torch.Tensor, V: torch.Tensor, tracker: Tracker, *, lr: float, scale: float
+) -> SVDResult:
+    """Riemannian gradient ascent on Brockett's ``tr(Uᵀ M V N)`` over two Stiefel manifolds.
+
+    ``N = diag(k, k − 1, …, 1)/k`` breaks the symmetry that the plain trace has, so the
+    maximisers are exactly the singular pairs in descending order. The Riemannian gradient is
+    the Euclidean one, ``G_U = M V N``, minus its normal part, ``U sym(Uᵀ G_U)``; the step is
+    retracted onto orthonormal columns by QR.
+    """
+    k = U.shape[1]
+    weights = torch.arange(k, 0, -1, dtype=M.dtype, device=M.device) / k
+
+    def sym(A: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (A + A.mT)
+
+    def qf(A: torch.Tensor) -> torch.Tensor:  # QR with a positive diagonal: a smooth retraction
+        Q, R = torch.linalg.qr(A)
+        return Q * torch.where(R.diagonal() < 0, -1.0, 1.0).to(A.dtype)
+
+    MV, MtU = M @ V, M.mT @ U
+    S = (V * MtU).sum(0)
+    residual = _residual(M, scale, U, S, V, MV, MtU)
+    status = tracker.start((U, S, V), loss=residual, residual=residual)
+    for _ in range(1, tracker.max_iter + 1):
+        if status is not None:
+            break
+        G_U, G_V = MV * weights, MtU * weights
+        U_next = qf(U + lr * (G_U - U @ sym(U.mT @ G_U)))
+        V = qf(V + lr * (G_V - V @ sym(V.mT @ G_V)))
+        U = U_next
+        MV, MtU = M @ V, M.mT @ U
+        S = (V * MtU).sum(0)
+        residual = _residual(M, scale, U, S, V, MV, MtU)
+        status = tracker.step((U, S, V), loss=residual, residual=residual)
+    return tracker.result(status)  # type: ignore[return-value]
+
+
+def _penalty(
+    M: torch.Tensor,
+    start: Triplet,
+    tracker: Tracker,
+    *,
+    lr: float,
+    momentum: float,
+    scale: float,
+) -> SVDResult:
+    """The source post's method: gradient descent with momentum on a penalised loss.
+
+    ``loss = mse(U diag(d²) Vᵀ, M) + mse(UᵀU, I)/100 + mse(VᵀV, I)/100``, minimised over
+    ``U``, ``d`` and ``V`` (``S = d²`` keeps the singular values non-negative), with
+    ``v ← μ v + ∇loss``, ``p ← p − lr·v`` for each parameter (the post scales the gradient by
+    μ instead of zeroing it, which is this update).
+    """
+    k = start[0].shape[1]
+    identity = torch.eye(k, dtype=M.dtype, device=M.device)
+
+    def mse(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+        return (A - B).square().mean()
+
+    def loss_and_gradients(
+        U: torch.Tensor, d: torch.Tensor, V: torch.Tensor
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        with torch.enable_grad():
+            params = [p.detach().requires_grad_(True) for p in (U, d, V)]
+            U_, d_, V_ = params
+            loss = (
+                mse((U_ * d_.square()) @ V_.mT, M)
+                + mse(U_.mT @ U_, identity) / 100
+                + mse(V_.mT @ V_, identity) / 100
+            )
+            gradients = torch.autograd.grad(loss, params)
+        return loss.detach(), gradients
+
+    U, d, V = start
+    loss, gradients = loss_and_gradients(U, d, V)
+    status = tracker.start(
+        (U, d.square(), V), loss=loss, residual=_residual(M, scale, U, d.square(), V)
+    )
+    velocities = [torch.zeros_like(p) for p in (U, d, V)]
+    for _ in range(1, tracker.max_iter + 1):
+        if status is not None:
+            break
+        velocities = [momentum * v + g for v, g in zip(velocities, gradients, strict=True)]
+        U, d, V = (p - lr * v for p, v in zip((U, d, V), velocities, strict=True))
+        loss, gradients = loss_and_gradients(U, d, V)
+        S = d.square()
+        status = tracker.step((U, S, V), loss=loss, residual=_residual(M, scale, U, S, V))
+    return tracker.result(status)  # type: ignore[return-value]
+
+
+def svd(
+    M: torch.Tensor,
+    k: int | None = None,
+    *,
+    method: str = "orthogonal-iteration",
+    lr: float | None = None,
+    momentum: float | None = None,
+    tol: float | None = None,
+    max_iter: int | None = None,
+    generator: torch.Generator | None = None,
+    callback: Callable[[Result], Any] | None = None,
+) -> SVDResult:
+    r"""The ``k`` largest singular triplets of ``M`` (the reduced SVD by default), by optimisation.
+
+    Parameters
+    ----------
+    M : torch.Tensor
+        ``(m, n)`` matrix, float32 or float64, on any device.
+    k : int, optional
+        How many singular triplets, ``1 ≤ k ≤ min(m, n)``; ``None`` means ``min(m, n)``.
+    method : {"orthogonal-iteration", "riemannian", "penalty"}, default "orthogonal-iteration"
+        * ``"orthogonal-iteration"``: gradient ascent on ``tr(UᵀMV)`` over matrices with
+          orthonormal columns, retracted by QR; with ``lr=None`` the step is infinite, which
+          is block power iteration ``U ← qf(MV)``, ``V ← qf(MᵀU)`` (see Note [orthogonal
+          iteration]). Converges at the rate ``max (σ_{i+1}/σ_i)²`` per step.
+        * ``"riemannian"``: Riemannian gradient ascent on Brockett's function
+          ``tr(UᵀMVN)``, ``N = diag(k, …, 1)/k``, on the Stiefel manifolds, QR retraction.
+        * ``"penalty"``: the source post's method: ``mse(U diag(d²) Vᵀ, M)`` plus
+          ``mse(UᵀU, I)/100`` and ``mse(VᵀV, I)/100``, by gradient descent with heavy-ball
+          momentum (``v ← μ v + g``, ``p ← p − lr·v``) and autograd. Its start is drawn as the
+          post drew it: ``U = rand(m, k)``, then ``d = rand(k)``, then ``V = rand(n, k)``.
+    lr : float, optional
+        Step size. ``None``: infinite for ``orthogonal-iteration``, ``1/σ̂_max`` (power
+        iteration estimate) for ``riemannian``, the post's 0.9 for ``penalty``.
+    momentum : float, optional
+        ``penalty`` only: in ``[0, 1)``, the post's 0.9 by default.
+    tol : float, optional
+        Stop when the residual is at or below ``tol``; 1e-6 for float64, 1e-4 for float32.
+    max_iter : int, optional
+        1,000 for ``orthogonal-iteration``, 10,000 for ``riemannian``, the post's 20,000 for
+        ``penalty``.
+    generator : torch.Generator, optional
+        Draws the start: a random orthonormal ``V`` (QR of a Gaussian ``n × k`` matrix) for
+        the first two methods, the post's uniform draws for ``penalty``. ``None`` uses the
+        global generator. Numbers are drawn on the generator's device (the CPU for ``None``)
+        in ``M``'s dtype, then moved to ``M``'s device, so a seed gives the same start on
+        every device.
+    callback : callable, optional
+        Called as ``callback(result_so_far)`` after each iteration; returning ``True`` stops.
+
+    Returns
+    -------
+    SVDResult
+        ``U`` (m × k), ``S`` (k), ``Vh`` (k × n), and ``x = S``. ``S`` is non-negative and
+        descending; signs are fixed so that the entry of largest magnitude in each column of
+        ``U`` is positive. ``residual`` is the largest of ``‖MV − US‖_F/‖M‖_F``,
+        ``‖MᵀU − VS‖_F/‖M‖_F`` (zero exactly for singular triplets, for any ``k``; for
+        ``k = min(m, n)`` the first is the reconstruction error ``‖M − U S Vh‖_F/‖M‖_F``),
+        ``‖UᵀU − I‖_F`` and ``‖VᵀV − I‖_F`` (``‖M‖_F`` read as 1 if ``M = 0``).
+        ``loss_history`` records the post's loss for ``penalty`` and the residual for the
+        others. The run stalls when the residual has not fallen by 1 % in 100
+        (``orthogonal-iteration``), 1,000 (``riemannian``) or 2,000 (``penalty``) iterations.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad input: not a tensor, not 2-D, empty, NaN or Inf, integer or complex dtype,
+        ``k`` out of range, a bad setting, an unknown method, or a setting the method does
+        not use.
+
+    Examples
+    --------
+    >>> import torch
+    >>> M = torch.tensor([[2.0, 0.0, 0.0], [0.0, -3.0, 0.0]], dtype=torch.float64)
+    >>> result = svd(M, generator=torch.Generator().manual_seed(0))
+    >>> result.status, result.S.round(decimals=6).tolist()
+    ('converged', [3.0, 2.0])
+    >>> result.U.abs().round(decimals=4).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    >>> error = M - result.U @ torch.diag(result.S) @ result.Vh
+    >>> print(f"{error.norm() / M.norm():.0e}" if error.norm() > 1e-9 else "< 1e-9")
+    >>> top = svd(M, k=1, generator=torch.Generator().manual_seed(0))
+    >>> top.S.round(decimals=6).tolist()
+    [3.0]
+    """
+    M = check_tensor(M, "M", ndim=2)
+    m, n = M.shape
+    k = min(m, n) if k is None else check_int_range(k, "k", 1, min(m, n))
+    check_choice(method, "method", dict.fromkeys(_METHODS))
+    lr = check_positive(lr, "lr")
+    momentum = check_momentum(momentum)
+    tol = check_tol(tol)
+    max_iter = check_max_iter(max_iter)
+    generator = check_generator(generator)
+    callback = check_callback(callback)
+    if method != "penalty" and momentum is not None:
+        raise ValueError(
+            f"Expected momentum=None with method={method!r} (only 'penalty' uses it), "
+            f"got {momentum!r}"
+        )
+    if tol is None:
+        tol = default_tol(M.dtype)
+    if max_iter is None:
+        max_iter = {"orthogonal-iteration": 1000, "riemannian": 10_000}.get(method, 20_000)
+    norm = float(M.norm().item())
+    scale = norm if norm > 0 else 1.0
+
+    def build(state: Triplet, **fields: Any) -> SVDResult:
+        U, S, V = _normalise(*state)
+        return SVDResult(x=S, U=U, S=S, Vh=V.mT, **fields)
+
+    def draw(*shape: int) -> torch.Tensor:
+        device = generator.device if generator is not None else torch.device("cpu")
+        return torch.rand(*shape, generator=generator, dtype=M.dtype, device=device).to(M.device)
+
+    def safer_lr() -> str:
+        used = 0.9 if lr is None else lr
+        return f"The step size lr={used:.3g} is too large; try lr={used / 2:.3g}."
+
+    advice: dict[str, str | Callable[[], str]] = {
+        "max_iter": f"Raise max_iter (it was {max_iter})"
+        + (" or use method='orthogonal-iteration'." if method != "orthogonal-iteration" else "."),
+        "stalled": "Nearly equal singular values converge slowly; "
+        + (
+            "try method='orthogonal-iteration'."
+            if method != "orthogonal-iteration"
+            else "raise max_iter or float64."
+        ),
+        "diverged": safer_lr,
+    }
+    tracker = Tracker(
+        method=method,
+        tol=tol,
+        max_iter=max_iter,
+        callback=callback,
+        advice=advice,
+        stall_window={"orthogonal-iteration": 100, "riemannian": 1000}.get(method, 2000),
+        build=build,
+    )
+    if method == "penalty":
+        start = (draw(m, k), draw(k), draw(n, k))
+        return _penalty(
+            M,
+            start,
+            tracker,
+            lr=0.9 if lr is None else lr,
+            momentum=0.9 if momentum is None else momentum,
+            scale=scale,
+        )
+    gaussian = torch.randn(
+        n,
+        k,
+        generator=generator,
+        dtype=M.dtype,
+        device=generator.device if generator is not None else torch.device("cpu"),
+    ).to(M.device)
+    V = torch.linalg.qr(gaussian).Q
+    if method == "orthogonal-iteration":
+        return _orthogonal_iteration(M, V, tracker, lr=lr, scale=scale)
+    U = torch.linalg.qr(M @ V).Q
+    sigma = math.sqrt(max(estimate_lambda_max(M), 0.0)) or 1.0
+    return _riemannian(M, U, V, tracker, lr=1 / sigma if lr is None else lr, scale=scale)

@@ -1,0 +1,181 @@
+"""Figure builders return styled Plotly figures and reject input they cannot draw."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+import torch
+
+from gdtutorial import plotting
+
+
+def quadratic(points: torch.Tensor) -> torch.Tensor:
+    return points[:, 0] ** 2 + 3 * points[:, 1] ** 2
+
+
+def test_style_sets_title_axes_description_and_leaves_global_template_alone() -> None:
+    before = pio.templates.default
+    fig = plotting.style(
+        go.Figure(), title="T", x_label="x (s)", y_label="y", log_x=True, description="D"
+    )
+    assert pio.templates.default == before
+    assert fig.layout.title.text == "T"
+    assert fig.layout.xaxis.title.text == "x (s)"
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "linear"
+    assert fig.layout.meta["description"] == "D"
+    assert list(fig.layout.colorway) == list(plotting.COLORS)
+
+
+def test_style_rejects_what_is_not_a_figure() -> None:
+    with pytest.raises(TypeError, match="Expected a plotly.graph_objects.Figure, got dict"):
+        plotting.style({}, title="T", x_label="x", y_label="y")  # type: ignore[arg-type]
+
+
+def test_curves_accepts_tensors_arrays_and_lists_and_dashes_the_named_ones() -> None:
+    x = torch.linspace(0, 1, 5)
+    fig = plotting.curves(
+        x,
+        {"tensor": x**2, "array": np.ones(5), "list": [0.0, 1, 2, 3, 4]},
+        title="t",
+        x_label="x",
+        y_label="y",
+        dashed=["list"],
+        log_y=True,
+    )
+    assert [t.name for t in fig.data] == ["tensor", "array", "list"]
+    assert [t.line.dash for t in fig.data] == ["solid", "solid", "dash"]
+    assert fig.layout.yaxis.type == "log"
+    np.testing.assert_allclose(fig.data[0].y, (x**2).numpy())
+
+
+def test_curves_does_not_modify_its_inputs() -> None:
+    x = torch.linspace(0, 1, 5, requires_grad=True)
+    y = x.detach().clone()
+    plotting.curves(x, {"y": y}, title="t", x_label="x", y_label="y")
+    assert torch.equal(y, torch.linspace(0, 1, 5)) and x.requires_grad
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"ys": {"a": [1.0, 2.0]}}, ValueError, "Expected y series 'a' of the shape of x"),
+        ({"ys": {}}, ValueError, "Expected at least one of y series"),
+        ({"ys": [1.0]}, TypeError, "Expected a mapping from labels to y series, got list"),
+        ({"ys": {"a": [1.0, 2.0, 3.0]}, "dashed": ["b"]}, ValueError, "Expected dashed labels"),
+        ({"ys": {"a": "abc"}}, TypeError, "Expected a tensor, array or sequence of numbers"),
+        ({"ys": {"a": [[1.0, 2.0, 3.0]]}}, ValueError, "with 1 dimension"),
+        ({"ys": {"a": torch.ones(3, dtype=torch.complex64)}}, TypeError, "complex"),
+        ({"ys": {"a": [1.0, None, object()]}}, TypeError, "Expected numbers"),
+    ],
+)
+def test_curves_rejects_bad_input(kwargs: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        plotting.curves([0.0, 1.0, 2.0], title="t", x_label="x", y_label="y", **kwargs)
+
+
+class _FakeResult:
+    def __init__(self, history: torch.Tensor) -> None:
+        self.loss_history = history
+
+
+def test_loss_curves_draws_results_and_series_with_theory_in_the_runs_colour() -> None:
+    k = torch.arange(10, dtype=torch.float64)
+    fig = plotting.loss_curves(
+        {"result": _FakeResult(0.5**k), "series": [1.0, 0.1, 0.01]},
+        theory={"result": 0.6**k, "other bound": 0.9**k},
+    )
+    names = [t.name for t in fig.data]
+    assert names == ["result (theory)", "other bound", "result", "series"]
+    by_name = {t.name: t for t in fig.data}
+    assert by_name["result (theory)"].line.color == by_name["result"].line.color
+    assert by_name["result (theory)"].line.dash == "dash"
+    assert by_name["other bound"].line.color not in {by_name["result"].line.color}
+    assert fig.layout.yaxis.type == "log"
+    assert list(by_name["series"].x) == [0, 1, 2]
+
+
+def test_loss_curves_rejects_an_empty_history() -> None:
+    with pytest.raises(ValueError, match="non-empty history for 'run'"):
+        plotting.loss_curves({"run": torch.tensor([])})
+
+
+def test_descent_paths_draws_contours_and_one_trace_per_path() -> None:
+    paths = {"a": torch.tensor([[1.0, 1.0], [0.5, 0.2]]), "b": [[-1.0, 0.5], [0.0, 0.0]]}
+    fig = plotting.descent_paths(quadratic, paths, x_range=(-2, 2), y_range=(-1, 1), resolution=11)
+    assert [t.type for t in fig.data] == ["contour", "scatter", "scatter"]
+    contour = fig.data[0]
+    assert np.asarray(contour.z).shape == (11, 11)
+    # log contours floored six decades below the maximum, never -inf at the minimum
+    z = np.asarray(contour.z, dtype=np.float64)
+    assert np.isfinite(z).all() and z.max() - z.min() <= 6 + 1e-6
+    assert fig.layout.yaxis.scaleanchor == "x"
+
+
+def test_descent_paths_linear_contours_show_the_loss_itself() -> None:
+    fig = plotting.descent_paths(
+        quadratic, {"a": [[0.0, 0.0]]}, x_range=(-1, 1), y_range=(-1, 1), resolution=3,
+        log_contours=False,
+    )
+    assert np.asarray(fig.data[0].z, dtype=np.float64).max() == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"loss": 3}, TypeError, "Expected a callable loss, got int"),
+        ({"x_range": (1, -1)}, ValueError, "Expected x_range as \\(low, high\\)"),
+        ({"y_range": (0, float("nan"))}, ValueError, "Expected y_range"),
+        ({"resolution": 1}, ValueError, "resolution >= 2"),
+        ({"paths": {"p": [[1.0, 2.0, 3.0]]}}, ValueError, "of shape \\(k, 2\\)"),
+        ({"paths": {"p": [1.0, 2.0]}}, ValueError, "with 2 dimension"),
+    ],
+)
+def test_descent_paths_rejects_bad_input(kwargs: dict, error: type, match: str) -> None:
+    arguments = {
+        "loss": quadratic,
+        "paths": {"p": [[0.0, 0.0]]},
+        "x_range": (-1, 1),
+        "y_range": (-1, 1),
+    }
+    arguments.update(kwargs)
+    with pytest.raises(error, match=match):
+        plotting.descent_paths(**arguments)
+
+
+def test_matrix_heatmap_single_matrix_has_no_animation() -> None:
+    fig = plotting.matrix_heatmap(torch.eye(3), title="I")
+    assert len(fig.frames) == 0 and not fig.layout.sliders
+    assert fig.data[0].zmin == -1 and fig.data[0].zmax == 1
+
+
+def test_matrix_heatmap_animates_frames_with_slider_and_play_button() -> None:
+    frames = [torch.zeros(2, 2), 0.5 * torch.eye(2), torch.eye(2)]
+    fig = plotting.matrix_heatmap(frames, frame_labels=["0", "10", "20"], zmin=0, zmax=1)
+    assert [f.name for f in fig.frames] == ["0", "10", "20"]
+    assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "10", "20"]
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+    assert fig.data[0].zmin == 0 and fig.data[0].zmax == 1
+
+
+@pytest.mark.parametrize(
+    ("frames", "kwargs", "error", "match"),
+    [
+        ([], {}, TypeError, "non-empty sequence of matrices"),
+        ("abc", {}, TypeError, "non-empty sequence of matrices"),
+        ([torch.zeros(2, 2), torch.zeros(3, 3)], {}, ValueError, "frames of one shape"),
+        ([torch.zeros(2, 2)] * 2, {"frame_labels": ["a"]}, ValueError, "Expected 2 frame labels"),
+        ([torch.zeros(2)], {}, ValueError, "with 2 dimension"),
+    ],
+)
+def test_matrix_heatmap_rejects_bad_input(
+    frames: object, kwargs: dict, error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        plotting.matrix_heatmap(frames, **kwargs)  # type: ignore[arg-type]
+
+
+def test_figures_serialise_to_json_for_the_book() -> None:
+    fig = plotting.loss_curves({"r": [1.0, float("inf"), 0.1]})
+    assert '"type":"log"' in fig.to_json().replace(" ", "")
