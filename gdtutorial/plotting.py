@@ -405,9 +405,7 @@ def descent_paths(
             )
         )
     fig = style(fig, title=title, x_label=x_label, y_label=y_label, description=description)
-    fig.update_layout(
-        height=520, legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"}
-    )
+    fig.update_layout(height=520, legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"})
     # equal scales, so that the gradient is drawn perpendicular to the contours
     fig.update_xaxes(range=list(x_range), showgrid=False, constrain="domain")
     fig.update_yaxes(
@@ -458,11 +456,15 @@ def matrix_heatmap(
     if isinstance(frames, torch.Tensor | np.ndarray) and np.ndim(frames) == 2:
         frames = [frames]
     if not isinstance(frames, Sequence) or isinstance(frames, str) or len(frames) == 0:
-        raise TypeError(f"Expected a matrix or a non-empty sequence of matrices, got {frames!r:.80}")
+        raise TypeError(
+            f"Expected a matrix or a non-empty sequence of matrices, got {frames!r:.80}"
+        )
     mats = [_as_array(f, f"frame {i}", ndim=2) for i, f in enumerate(frames)]
     if any(m.shape != mats[0].shape for m in mats):
         raise ValueError(f"Expected frames of one shape, got {[m.shape for m in mats]}")
-    labels = list(frame_labels) if frame_labels is not None else [f"frame {i}" for i in range(len(mats))]
+    labels = (
+        list(frame_labels) if frame_labels is not None else [f"frame {i}" for i in range(len(mats))]
+    )
     if len(labels) != len(mats):
         raise ValueError(f"Expected {len(mats)} frame labels, got {len(labels)}")
     bound = max(float(np.nanmax(np.abs(m))) for m in mats) or 1.0
@@ -488,7 +490,9 @@ def matrix_heatmap(
     fig.update_yaxes(autorange="reversed", showgrid=False, dtick=1, scaleanchor="x")
     fig.update_xaxes(showgrid=False, dtick=1)
     if len(mats) > 1:
-        fig.frames = [go.Frame(data=[heat(m)], name=label) for m, label in zip(mats, labels, strict=True)]
+        fig.frames = [
+            go.Frame(data=[heat(m)], name=label) for m, label in zip(mats, labels, strict=True)
+        ]
         animate = {"frame": {"duration": 400, "redraw": True}, "transition": {"duration": 0}}
         fig.update_layout(
             height=520,
@@ -503,8 +507,16 @@ def matrix_heatmap(
                     "yanchor": "top",
                     "showactive": False,
                     "buttons": [
-                        {"label": "▶ Play", "method": "animate", "args": [None, {**animate, "fromcurrent": True}]},
-                        {"label": "❚❚ Pause", "method": "animate", "args": [[None], {"mode": "immediate", **animate}]},
+                        {
+                            "label": "▶ Play",
+                            "method": "animate",
+                            "args": [None, {**animate, "fromcurrent": True}],
+                        },
+                        {
+                            "label": "❚❚ Pause",
+                            "method": "animate",
+                            "args": [[None], {"mode": "immediate", **animate}],
+                        },
                     ],
                 }
             ],
@@ -518,7 +530,11 @@ def matrix_heatmap(
                     "yanchor": "top",
                     "currentvalue": {"prefix": ""},
                     "steps": [
-                        {"label": label, "method": "animate", "args": [[label], {"mode": "immediate", **animate}]}
+                        {
+                            "label": label,
+                            "method": "animate",
+                            "args": [[label], {"mode": "immediate", **animate}],
+                        }
                         for label in labels
                     ],
                 }

@@ -63,9 +63,7 @@ class _PageParser(HTMLParser):
             self.loads.append((tag, attributes["src"]))
         if "gdt-figure" in classes:
             self.figures += 1
-        if {"traceback", "error"} & set(classes) or (
-            "output" in classes and "stderr" in classes
-        ):
+        if {"traceback", "error"} & set(classes) or ("output" in classes and "stderr" in classes):
             self.error_outputs += 1
 
 

@@ -119,6 +119,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def open_page(context: Any, url: str) -> tuple[Any, Visit]:
     """Open ``url`` with every request to another host recorded and refused."""
     from playwright.sync_api import Error as PlaywrightError
+
     visit = Visit()
     page = context.new_page()
 
@@ -133,9 +134,9 @@ def open_page(context: Any, url: str) -> tuple[Any, Visit]:
     page.route("**/*", route)
     page.on(
         "console",
-        lambda message: visit.console_errors.append(message.text)
-        if message.type == "error"
-        else None,
+        lambda message: (
+            visit.console_errors.append(message.text) if message.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda error: visit.page_errors.append(str(error)))
     page.on("requestfailed", lambda request: visit.failed_requests.append(request.url))
@@ -199,7 +200,9 @@ def test_figures_render_and_show_hover_labels(
             hover.first.wait_for(state="attached", timeout=5_000)
             assert hover.count() >= 1, f"no hover label on figure {i} of {page_name}"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{page_name.replace('/', '-')}.png"), full_page=True)
+        page.screenshot(
+            path=str(SCREENSHOTS / f"{page_name.replace('/', '-')}.png"), full_page=True
+        )
         assert not visit.console_errors, visit.console_errors
         assert not visit.page_errors, visit.page_errors
         assert not visit.offsite_requests, visit.offsite_requests

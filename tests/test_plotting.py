@@ -29,7 +29,7 @@ def test_style_sets_title_axes_description_and_leaves_global_template_alone() ->
 
 
 def test_style_rejects_what_is_not_a_figure() -> None:
-    with pytest.raises(TypeError, match="Expected a plotly.graph_objects.Figure, got dict"):
+    with pytest.raises(TypeError, match=r"Expected a plotly\.graph_objects\.Figure, got dict"):
         plotting.style({}, title="T", x_label="x", y_label="y")  # type: ignore[arg-type]
 
 
@@ -115,7 +115,11 @@ def test_descent_paths_draws_contours_and_one_trace_per_path() -> None:
 
 def test_descent_paths_linear_contours_show_the_loss_itself() -> None:
     fig = plotting.descent_paths(
-        quadratic, {"a": [[0.0, 0.0]]}, x_range=(-1, 1), y_range=(-1, 1), resolution=3,
+        quadratic,
+        {"a": [[0.0, 0.0]]},
+        x_range=(-1, 1),
+        y_range=(-1, 1),
+        resolution=3,
         log_contours=False,
     )
     assert np.asarray(fig.data[0].z, dtype=np.float64).max() == pytest.approx(4.0)

@@ -61,9 +61,11 @@ def figure_html(figure: dict[str, Any] | str, *, key: str = "") -> str:
     layout = figure.get("layout", {})
     height = layout.get("height") or DEFAULT_HEIGHT
     title = _title_of(figure) or "Interactive figure"
-    description = layout.get("meta", {}).get("description", "") if isinstance(
-        layout.get("meta"), dict
-    ) else ""
+    description = (
+        layout.get("meta", {}).get("description", "")
+        if isinstance(layout.get("meta"), dict)
+        else ""
+    )
     # "</" inside a script element would end it early.
     safe_payload = payload.replace("</", "<\\/")
     desc_html = (
