@@ -1,3 +1,25 @@
-"""Linear algebra by gradient descent with PyTorch."""
+"""Linear algebra by gradient descent with PyTorch.
+
+The solvers :func:`solve` (``A x = b``), :func:`inverse` and :func:`svd` all return a
+:class:`Result` (:class:`SVDResult` for the SVD); :mod:`gdtutorial.matrices` makes test
+matrices with a chosen spectrum and the source posts' matrices.
+
+Examples
+--------
+>>> import torch
+>>> import gdtutorial
+>>> A = torch.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=torch.float64)
+>>> result = gdtutorial.solve(A, torch.tensor([3.0, 5.0], dtype=torch.float64))
+>>> result.status, [round(v, 6) for v in result.x.tolist()]
+('converged', [0.8, 1.4])
+"""
+
+from . import devices, matrices
+from .inverse import inverse
+from .linear import solve
+from .result import Result, SVDResult
+from .svd import svd
 
 __version__ = "0.1.0"
+
+__all__ = ["Result", "SVDResult", "devices", "inverse", "matrices", "solve", "svd"]

@@ -84,7 +84,8 @@ class Tracker:
     max_iter : int
         The iteration budget (the solver's loop runs ``range(1, max_iter + 1)``).
     callback : callable or None
-        Called with the result so far after each iteration; returning ``True`` stops the run.
+        Called with the result so far after each iteration that did not diverge (the last,
+        converged one included); returning ``True`` stops the run.
     advice : mapping, optional
         Text appended to the standard message of a status, e.g. what step size to try; a
         value may be a function returning the text, called only if that status occurs.
@@ -144,13 +145,13 @@ class Tracker:
         """
         self.nit += 1
         status = self._record(state, loss, residual)
-        if status is not None:
-            return status
-        if self.stall_window is not None and self.nit - self._progress_nit >= self.stall_window:
-            return "stalled"
-        if self.callback is not None and self.callback(self.result_so_far()):
-            return "callback"
-        return None
+        if status is None and self.stall_window is not None:
+            if self.nit - self._progress_nit >= self.stall_window:
+                status = "stalled"
+        if status in (None, "converged") and self.callback is not None:
+            if self.callback(self.result_so_far()) and status is None:
+                status = "callback"
+        return status
 
     def _record(
         self, state: Any, loss: torch.Tensor | float, residual: torch.Tensor | float
@@ -192,7 +193,13 @@ class Tracker:
         }
 
     def result_so_far(self) -> Result:
-        """The current iterate as a result, with status ``"max_iter"`` (as if stopped here)."""
+        """The current iterate as a result: status ``"converged"`` if it meets ``tol``, else
+        ``"max_iter"`` (as if the run stopped here)."""
+        if self.residual <= self.tol:
+            return self.build(
+                self.state,
+                **self._fields("converged", STATUS_MESSAGES["converged"], self.residual),
+            )
         message = f"In progress: iteration {self.nit} of at most {self.max_iter}."
         return self.build(self.state, **self._fields("max_iter", message, self.residual))
 

@@ -545,6 +545,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--output", metavar="FILE", help="also write the table to FILE (.csv, .json or .md)"
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads for torch (default: torch's choice); 1 is steadier on a busy machine",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return parser
 
@@ -576,9 +581,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error(f"Expected --repeat >= 1, got {args.repeat}")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"Expected --threads >= 1, got {args.threads}")
     if args.output is not None and Path(args.output).suffix.lower() not in _FORMATS:
         parser.error(f"Expected --output to end in .csv, .json or .md, got {args.output!r}")
     device = _check_device(args.device, parser)
+    command = sys.argv[1:] if argv is None else list(argv)
+    threads = torch.get_num_threads()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    try:
+        return _run(args, device, command)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(args: argparse.Namespace, device: torch.device, command: list[str]) -> int:
     names = args.cases or [case.name for case in CASES]
     progress = ProgressBar(2 * len(names), enabled=False if args.no_progress else None)
     try:
@@ -596,10 +614,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     progress.close()
-    info = environment(device, sys.argv[1:] if argv is None else argv)
+    info = environment(device, command)
     print(
         f"gdtutorial benchmark on {info['device']} ({info['device_model']}), {args.dtype}, "
-        f"torch {info['torch']}, median of {args.repeat} runs"
+        f"torch {info['torch']}, {info['threads']} threads, median of {args.repeat} runs"
     )
     print(format_table(rows))
     judged = [row for row in rows if row.met is not None]

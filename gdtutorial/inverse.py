@@ -193,8 +193,8 @@ def inverse(
     >>> result.status, result.nit, result.x.diagonal().round(decimals=4).tolist()
     ('converged', 5, [1.0, 0.5, 0.25])
     >>> slow = inverse(M, method="gd", max_iter=20)
-    >>> slow.status, f"{slow.residual:.2f}"
-    ('max_iter', '0.07')
+    >>> slow.status, slow.residual > 1e-3
+    ('max_iter', True)
     """
     M = check_tensor(M, "M", ndim=2)
     n = M.shape[0]

@@ -52,9 +52,15 @@ def _residual(
     V: torch.Tensor,
     MV: torch.Tensor | None = None,
     MtU: torch.Tensor | None = None,
+    *,
+    orthonormal: bool = False,
 ) -> torch.Tensor:
     """The SVD residual: the largest of ``‖MV − US‖_F/‖M‖_F``, ``‖MᵀU − VS‖_F/‖M‖_F``,
-    ``‖UᵀU − I‖_F`` and ``‖VᵀV − I‖_F``."""
+    ``‖UᵀU − I‖_F`` and ``‖VᵀV − I‖_F``.
+
+    ``orthonormal=True`` skips the last two, for factors fresh from Householder QR (orthonormal
+    to rounding error), which saves two of the four matrix products of a step.
+    """
     identity = torch.eye(U.shape[1], dtype=M.dtype, device=M.device)
     MV = M @ V if MV is None else MV
     MtU = M.mT @ U if MtU is None else MtU
@@ -96,30 +102,25 @@ def _orthogonal_iteration(
     alone is maximised by any pair whose ``UᵀMV`` is symmetric positive semi-definite; it is
     the triangular QR factor that orders the columns, as Brockett's weighted trace
     ``tr(UᵀMVN)`` would: column ``i`` converges to the ``i``-th singular pair at the rate
-    ``(σ_{i+1}/σ_i)²`` per step. The singular values are the diagonal of the second QR's
-    triangular factor: ``MᵀU = V R`` gives ``UᵀMV = Rᵀ``. No Rayleigh–Ritz step (that would
+    ``(σ_{i+1}/σ_i)²`` per step. The singular values are the diagonal of ``UᵀMV`` (the
+    triangular factor of the QR of ``MV``). No Rayleigh–Ritz step (that would
     need an SVD of a ``k × k`` matrix: for ``k = min(m, n)`` the very problem being solved).
     """
     MV = M @ V
     U = torch.linalg.qr(MV).Q
     MtU = M.mT @ U
     S = (V * MtU).sum(0)
-    residual = _residual(M, scale, U, S, V, MV, MtU)
+    residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
     status = tracker.start((U, S, V), loss=residual, residual=residual)
     for _ in range(1, tracker.max_iter + 1):
         if status is not None:
             break
-        if lr is None:
-            V, R = torch.linalg.qr(MtU)
-        else:
-            V, R = torch.linalg.qr(V + lr * MtU)
-            R = V.mT @ MtU
-        S = R.diagonal()
+        V = torch.linalg.qr(MtU if lr is None else V + lr * MtU).Q
         MV = M @ V
         U = torch.linalg.qr(MV if lr is None else U + lr * MV).Q
         MtU = M.mT @ U
         S = (V * MtU).sum(0)  # diag(VᵀMᵀU): the current estimate, signs included
-        residual = _residual(M, scale, U, S, V, MV, MtU)
+        residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
         status = tracker.step((U, S, V), loss=residual, residual=residual)
     return tracker.result(status)  # type: ignore[return-value]
 
@@ -146,7 +147,7 @@ def _riemannian(
 
     MV, MtU = M @ V, M.mT @ U
     S = (V * MtU).sum(0)
-    residual = _residual(M, scale, U, S, V, MV, MtU)
+    residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
     status = tracker.start((U, S, V), loss=residual, residual=residual)
     for _ in range(1, tracker.max_iter + 1):
         if status is not None:
@@ -157,7 +158,7 @@ def _riemannian(
         U = U_next
         MV, MtU = M @ V, M.mT @ U
         S = (V * MtU).sum(0)
-        residual = _residual(M, scale, U, S, V, MV, MtU)
+        residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
         status = tracker.step((U, S, V), loss=residual, residual=residual)
     return tracker.result(status)  # type: ignore[return-value]
 
@@ -295,7 +296,8 @@ def svd(
     >>> result.U.abs().round(decimals=4).tolist()
     [[0.0, 1.0], [1.0, 0.0]]
     >>> error = M - result.U @ torch.diag(result.S) @ result.Vh
-    >>> print(f"{error.norm() / M.norm():.0e}" if error.norm() > 1e-9 else "< 1e-9")
+    >>> bool(error.norm() <= 1e-6 * M.norm())
+    True
     >>> top = svd(M, k=1, generator=torch.Generator().manual_seed(0))
     >>> top.S.round(decimals=6).tolist()
     [3.0]

@@ -324,6 +324,7 @@ def test_main_returns_one_on_a_runtime_error(
     ("argv", "message"),
     [
         (["--repeat", "0"], "Expected --repeat >= 1, got 0"),
+        (["--threads", "0"], "Expected --threads >= 1, got 0"),
         (["--output", "table.xlsx"], "Expected --output to end in .csv, .json or .md"),
         (["--device", "warp-drive"], "Expected a device such as cpu or cuda, got 'warp-drive'"),
         (["--cases", "lu"], "invalid choice: 'lu'"),
@@ -369,3 +370,21 @@ def test_module_runs_as_a_script(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "inverse-cond1e3" in completed.stdout
     assert out.read_text().startswith("# device: cpu")
+
+
+def test_main_threads_option_applies_and_is_restored(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[int] = []
+    real = benchmark.run_benchmark
+
+    def spy(*args: object, **kwargs: object) -> list[Row]:
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(benchmark, "run_benchmark", spy)
+    before = torch.get_num_threads()
+    assert main([*QUICK, "--threads", "1", "--cases", "inverse-cond1e3"]) == 0
+    assert seen == [1]
+    assert torch.get_num_threads() == before
+    assert "1 threads" in capsys.readouterr().out

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.book
 EXPECTED_FIGURES = {
     "book/intro": 0,
     "book/tensors-and-autograd": 3,
+    "book/solving-axb": 8,
+    "book/api": 0,
     "book/bibliography": 0,
 }
 

@@ -1,0 +1,295 @@
+"""Tests of ``solve``: named cases per method and loss, least squares, failures, invariants."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from gdtutorial import Result, solve
+from gdtutorial.matrices import random_matrix
+
+METHODS = ["gd", "momentum", "nesterov", "cg", "sgd"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A named linear system with a known solution."""
+
+    name: str
+    m: int
+    n: int
+    cond: float
+    k: int | None = None  # number of right-hand sides; None for a vector b
+
+    def build(
+        self, dtype: torch.dtype = torch.float64, device: torch.device | str = "cpu"
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        generator = torch.Generator().manual_seed(hash(self.name) % 2**31)
+        A = random_matrix(self.m, self.n, cond=self.cond, dtype=torch.float64, generator=generator)
+        shape = (self.n,) if self.k is None else (self.n, self.k)
+        x = torch.randn(*shape, dtype=torch.float64, generator=generator)
+        b = A @ x
+        return A.to(device, dtype), b.to(device, dtype), x.to(device, dtype)
+
+
+CASES = [
+    Case("square-well-conditioned", 12, 12, 5.0),
+    Case("square-cond-30", 16, 16, 30.0),
+    Case("several-right-hand-sides", 10, 10, 10.0, k=3),
+    Case("tall-consistent", 20, 8, 10.0),
+]
+
+
+def _tol(dtype: torch.dtype) -> float:
+    return 1e-6 if dtype == torch.float64 else 1e-4
+
+
+def _relative_residual(A: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> float:
+    return float(((A @ x - b).norm() / b.norm()).item())
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("method", METHODS)
+def test_each_method_solves_each_case(
+    case: Case, method: str, dtype: torch.dtype, device: torch.device
+) -> None:
+    A, b, x_true = case.build(dtype, device)
+    result = solve(A, b, method=method, max_iter=20_000)
+    assert result.success, result.message
+    assert result.status == "converged" and result.method == method
+    assert result.x.shape == x_true.shape
+    assert result.x.dtype == dtype and result.x.device == A.device
+    tol = _tol(dtype)
+    if case.m > case.n:
+        normal = float((A.mT @ (A @ result.x - b)).norm() / (A.mT @ b).norm())
+        assert normal <= tol * 1.01
+    else:
+        assert _relative_residual(A, b, result.x) <= tol * 1.01
+    assert result.residual <= tol
+    # a small residual means an accurate solution for these well-conditioned systems
+    error = float(((result.x - x_true).norm() / x_true.norm()).item())
+    assert error <= 10 * case.cond * tol
+
+
+@pytest.mark.parametrize("loss", ["l2", "l2-norm", "l1", "callable"])
+@pytest.mark.parametrize("method", ["gd", "momentum", "nesterov"])
+def test_every_loss_converges_with_the_default_step(method: str, loss: str) -> None:
+    A, b, x_true = Case("losses", 12, 12, 10.0).build()
+    chosen = (lambda r: r.square().sum()) if loss == "callable" else loss
+    result = solve(A, b, method=method, loss=chosen, max_iter=20_000)
+    assert result.success, result.message
+    torch.testing.assert_close(result.x, x_true, rtol=0, atol=1e-4, msg=f"{method}/{loss}")
+
+
+def test_l2_loss_history_is_half_the_squared_residual() -> None:
+    A, b, _ = CASES[0].build()
+    result = solve(A, b, method="gd", max_iter=5)
+    assert result.loss_history.dtype == torch.float64 and result.loss_history.device.type == "cpu"
+    assert result.loss_history.shape == (result.nit + 1,) == (6,)
+    assert result.loss_history[0].item() == pytest.approx(0.5 * float(b.square().sum()))
+    final = 0.5 * float((A @ result.x - b).square().sum())
+    assert result.loss_history[-1].item() == pytest.approx(final)
+
+
+@pytest.mark.parametrize(
+    ("loss", "expected"),
+    [("l2-norm", lambda r: r.norm()), ("l1", lambda r: r.abs().sum())],
+)
+def test_loss_history_records_the_chosen_loss(loss: str, expected: object) -> None:
+    A, b, _ = CASES[0].build()
+    result = solve(A, b, method="gd", loss=loss, max_iter=3)
+    assert result.loss_history[0].item() == pytest.approx(float(expected(b)))  # type: ignore[operator]
+
+
+def test_adam_reduces_the_residual_for_comparison() -> None:
+    A, b, _ = CASES[0].build()
+    result = solve(A, b, method="adam", tol=1e-3, max_iter=5000)
+    assert result.success, result.message
+    assert result.loss_history[-1] < 1e-3 * result.loss_history[0]
+
+
+def test_sgd_momentum_and_adam_settings_are_used() -> None:
+    A, b, _ = CASES[0].build()
+    plain = solve(A, b, method="sgd", max_iter=50)
+    heavy = solve(A, b, method="sgd", momentum=0.5, max_iter=50)
+    assert heavy.residual < plain.residual
+    slow = solve(A, b, method="adam", lr=1e-4, max_iter=50)
+    fast = solve(A, b, method="adam", lr=1e-2, momentum=0.5, max_iter=50)
+    assert fast.residual < slow.residual
+
+
+def test_least_squares_matches_lstsq_and_stops_on_the_normal_residual() -> None:
+    generator = torch.Generator().manual_seed(1)
+    A = random_matrix(30, 6, cond=20.0, generator=generator)
+    b = torch.randn(30, dtype=torch.float64, generator=generator)  # not in the range of A
+    expected = torch.linalg.lstsq(A, b[:, None]).solution[:, 0]
+    for method in ["cg", "gd", "momentum"]:
+        result = solve(A, b, method=method, max_iter=10_000)
+        assert result.success, f"{method}: {result.message}"
+        # a normal residual of 1e-6 bounds the error by κ(AᵀA)·1e-6 = 20²·1e-6
+        assert (result.x - expected).norm() <= 20**2 * 1e-6 * expected.norm(), method
+        assert _relative_residual(A, b, result.x) > 0.1  # the plain residual cannot vanish
+
+
+def test_underdetermined_cg_finds_the_minimum_norm_solution() -> None:
+    generator = torch.Generator().manual_seed(2)
+    A = random_matrix(5, 9, cond=10.0, generator=generator)
+    b = torch.randn(5, dtype=torch.float64, generator=generator)
+    result = solve(A, b)
+    assert result.success
+    torch.testing.assert_close(result.x, torch.linalg.pinv(A) @ b, rtol=1e-5, atol=1e-6)
+
+
+def test_cg_iteration_count_stays_near_exact_arithmetic() -> None:
+    # Note [CG reorthogonalisation]: without it, CGLS needs several times n here
+    A = random_matrix(200, cond=1e3, generator=torch.Generator().manual_seed(3))
+    b = A @ torch.ones(200, dtype=torch.float64)
+    result = solve(A, b)
+    assert result.success
+    assert result.nit <= 200 + 10
+    assert _relative_residual(A, b, result.x) <= 1e-6
+
+
+def test_explicit_x0_is_the_start_and_is_not_modified() -> None:
+    A, b, x_true = CASES[0].build()
+    x0 = x_true + 1e-3
+    x0_copy, A_copy, b_copy = x0.clone(), A.clone(), b.clone()
+    result = solve(A, b, x0, method="gd", max_iter=1)
+    assert result.loss_history[0].item() == pytest.approx(0.5 * float((A @ x0 - b).square().sum()))
+    for method in ["cg", "gd", "momentum", "nesterov", "sgd", "adam"]:
+        solve(A, b, x0, method=method, max_iter=3)
+        solve(A, b, x0, method="gd", loss=lambda r: r.abs().sum(), max_iter=3)
+    assert torch.equal(x0, x0_copy) and torch.equal(A, A_copy) and torch.equal(b, b_copy)
+
+
+def test_start_at_the_solution_converges_in_zero_iterations() -> None:
+    A = torch.eye(3, dtype=torch.float64)
+    b = torch.ones(3, dtype=torch.float64)
+    result = solve(A, b, b.clone(), method="gd")
+    assert result.success and result.nit == 0 and result.loss_history.shape == (1,)
+
+
+def test_zero_right_hand_side_is_solved_by_zero() -> None:
+    A, _, _ = CASES[0].build()
+    result = solve(A, torch.zeros(12, dtype=torch.float64))
+    assert result.success and result.nit == 0 and torch.count_nonzero(result.x) == 0
+
+
+def test_default_tolerance_depends_on_dtype() -> None:
+    A, b, _ = CASES[1].build(torch.float32)
+    result32 = solve(A, b, method="momentum")
+    assert 1e-5 < result32.residual <= 1e-4
+    A, b, _ = CASES[1].build(torch.float64)
+    result64 = solve(A, b, method="momentum")
+    assert 1e-7 < result64.residual <= 1e-6
+
+
+def test_running_out_of_iterations_is_a_status_with_advice() -> None:
+    A, b, _ = CASES[1].build()
+    result = solve(A, b, method="gd", max_iter=10)
+    assert not result.success and result.status == "max_iter" and result.nit == 10
+    assert "Raise max_iter (it was 10) or try method='cg'." in result.message
+    assert len(result.loss_history) == 11
+
+
+def test_too_large_a_step_diverges_with_the_best_iterate_and_a_safer_lr() -> None:
+    A, b, _ = CASES[0].build()
+    result = solve(A, b, method="gd", lr=100.0)
+    assert result.status == "diverged" and not result.success
+    assert result.message.startswith("The loss became non-finite or exploded.")
+    assert "lr=100" in result.message
+    safer = float(result.message.rsplit("try lr=", 1)[1].rstrip("."))
+    assert safer < 100.0
+    assert solve(A, b, method="gd", lr=safer).success  # the advice works
+    # the best iterate is returned: the start (zeros) was better than anything after
+    assert torch.count_nonzero(result.x) == 0 and result.residual == pytest.approx(1.0)
+    assert result.nit < 100
+
+
+@pytest.mark.parametrize("method", ["momentum", "nesterov", "sgd"])
+def test_other_methods_diverge_cleanly(method: str) -> None:
+    A, b, _ = CASES[0].build()
+    result = solve(A, b, method=method, lr=1e3, max_iter=2000)
+    assert result.status == "diverged", result.message
+    assert "try lr=" in result.message
+    assert torch.isfinite(result.x).all()
+
+
+def test_non_finite_callable_loss_is_divergence() -> None:
+    A, b, _ = CASES[0].build()
+    result = solve(A, b, method="gd", lr=0.1, loss=lambda r: r.norm() / 0.0 * 0.0)
+    assert result.status == "diverged"
+
+
+def test_singular_inconsistent_system_never_reports_success() -> None:
+    A = random_matrix(
+        8,
+        singular_values=[3, 2, 1, 1, 1, 0.5, 0.0, 0.0],
+        generator=torch.Generator().manual_seed(4),
+    )
+    b = torch.randn(8, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    for method in ["cg", "gd", "momentum", "nesterov"]:
+        result = solve(A, b, method=method, max_iter=3000)
+        assert not result.success, method
+        assert result.status in {"stalled", "max_iter"}
+        assert _relative_residual(A, b, result.x) > 1e-3
+    stalled = solve(A, b, method="cg", max_iter=1000)
+    assert stalled.status == "stalled"
+    assert "singular" in stalled.message
+
+
+def test_singular_consistent_system_is_solved() -> None:
+    A = random_matrix(
+        8,
+        singular_values=[3, 2, 1, 1, 1, 0.5, 0.0, 0.0],
+        generator=torch.Generator().manual_seed(4),
+    )
+    b = A @ torch.ones(8, dtype=torch.float64)
+    result = solve(A, b)
+    assert result.success and _relative_residual(A, b, result.x) <= 1e-6
+
+
+def test_numerically_singular_float32_system_is_not_a_false_success() -> None:
+    A = random_matrix(30, cond=1e9, dtype=torch.float32, generator=torch.Generator().manual_seed(6))
+    b = torch.randn(30, generator=torch.Generator().manual_seed(7))
+    result = solve(A, b, tol=1e-6)
+    if result.success:  # then the answer must be right, checked in float64
+        assert _relative_residual(A.double(), b.double(), result.x.double()) <= 2e-6
+    else:
+        assert result.status in {"stalled", "max_iter"}
+
+
+def test_callback_sees_every_iterate_and_can_stop() -> None:
+    A, b, _ = CASES[1].build()
+    seen: list[Result] = []
+
+    def callback(result: Result) -> bool:
+        seen.append(result)
+        return result.nit == 3
+
+    result = solve(A, b, callback=callback)
+    assert result.status == "callback" and result.nit == 3 and not result.success
+    assert [r.nit for r in seen] == [1, 2, 3]
+    assert all(r.status == "max_iter" and r.x.shape == (16,) for r in seen)
+    assert seen[0].message == "In progress: iteration 1 of at most 100."
+    assert [len(r.loss_history) for r in seen] == [2, 3, 4]
+    assert result.message == "The callback asked to stop."
+
+
+def test_callback_returning_none_does_not_stop() -> None:
+    A, b, _ = CASES[0].build()
+    seen: list[Result] = []
+    result = solve(A, b, method="gd", callback=seen.append)
+    assert result.success and len(seen) == result.nit
+    assert seen[-1].status == "converged" and torch.equal(seen[-1].x, result.x)
+
+
+def test_stalls_are_detected_for_constant_steps_on_non_smooth_losses() -> None:
+    A, b, _ = CASES[0].build()
+    result = solve(A, b, method="gd", loss="l1", lr=1e-2, max_iter=5000)
+    assert result.status == "stalled" and not result.success
+    assert result.nit < 5000
+    assert math.isfinite(result.residual)
