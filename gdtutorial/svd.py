@@ -91,9 +91,9 @@ def _normalise(U: torch.Tensor, S: torch.Tensor, V: torch.Tensor) -> Triplet:
 
 
 def _orthogonal_iteration(
-    M: torch.Tensor, V: torch.Tensor, tracker: Tracker, *, lr: float | None, scale: float
+    M: torch.Tensor, V: torch.Tensor, tracker: Tracker, *, scale: float
 ) -> SVDResult:
-    """Gradient ascent on ``tr(Uᵀ M V)`` with a QR retraction; ``lr=None`` is an infinite step.
+    """Gradient ascent on ``tr(Uᵀ M V)`` with a QR retraction and an infinite step.
 
     Note [orthogonal iteration]
     The gradient of ``tr(UᵀMV)`` is ``MV`` for ``U`` and ``MᵀU`` for ``V``. A step
@@ -115,9 +115,9 @@ def _orthogonal_iteration(
     for _ in range(1, tracker.max_iter + 1):
         if status is not None:
             break
-        V = torch.linalg.qr(MtU if lr is None else V + lr * MtU).Q
+        V = torch.linalg.qr(MtU).Q
         MV = M @ V
-        U = torch.linalg.qr(MV if lr is None else U + lr * MV).Q
+        U = torch.linalg.qr(MV).Q
         MtU = M.mT @ U
         S = (V * MtU).sum(0)  # diag(VᵀMᵀU): the current estimate, signs included
         residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
@@ -238,9 +238,9 @@ def svd(
         How many singular triplets, ``1 ≤ k ≤ min(m, n)``; ``None`` means ``min(m, n)``.
     method : {"orthogonal-iteration", "riemannian", "penalty"}, default "orthogonal-iteration"
         * ``"orthogonal-iteration"``: gradient ascent on ``tr(UᵀMV)`` over matrices with
-          orthonormal columns, retracted by QR; with ``lr=None`` the step is infinite, which
-          is block power iteration ``U ← qf(MV)``, ``V ← qf(MᵀU)`` (see Note [orthogonal
-          iteration]). Converges at the rate ``max (σ_{i+1}/σ_i)²`` per step.
+          orthonormal columns, retracted by QR, with an infinite step: block power iteration
+          ``U ← qf(MV)``, ``V ← qf(MᵀU)`` (see Note [orthogonal iteration]). Converges at
+          the rate ``max (σ_{i+1}/σ_i)²`` per step.
         * ``"riemannian"``: Riemannian gradient ascent on Brockett's function
           ``tr(UᵀMVN)``, ``N = diag(k, …, 1)/k``, on the Stiefel manifolds, QR retraction.
         * ``"penalty"``: the source post's method: ``mse(U diag(d²) Vᵀ, M)`` plus
@@ -248,8 +248,9 @@ def svd(
           momentum (``v ← μ v + g``, ``p ← p − lr·v``) and autograd. Its start is drawn as the
           post drew it: ``U = rand(m, k)``, then ``d = rand(k)``, then ``V = rand(n, k)``.
     lr : float, optional
-        Step size. ``None``: infinite for ``orthogonal-iteration``, ``1/σ̂_max`` (power
-        iteration estimate) for ``riemannian``, the post's 0.9 for ``penalty``.
+        Step size of ``riemannian`` (``1/σ̂_max`` by default, ``σ̂_max`` a power-iteration
+        estimate) and ``penalty`` (the post's 0.9 by default). ``orthogonal-iteration`` takes
+        none (its step is infinite).
     momentum : float, optional
         ``penalty`` only: in ``[0, 1)``, the post's 0.9 by default.
     tol : float, optional
@@ -261,8 +262,8 @@ def svd(
         Draws the start: a random orthonormal ``V`` (QR of a Gaussian ``n × k`` matrix) for
         the first two methods, the post's uniform draws for ``penalty``. ``None`` uses the
         global generator. Numbers are drawn on the generator's device (the CPU for ``None``)
-        in ``M``'s dtype, then moved to ``M``'s device, so a seed gives the same start on
-        every device.
+        in float32, as the post drew them, then converted to ``M``'s dtype and device, so a
+        seed gives the same start for every dtype and device.
     callback : callable, optional
         Called as ``callback(result_so_far)`` after each iteration; returning ``True`` stops.
 
@@ -312,6 +313,11 @@ def svd(
     max_iter = check_max_iter(max_iter)
     generator = check_generator(generator)
     callback = check_callback(callback)
+    if method == "orthogonal-iteration" and lr is not None:
+        raise ValueError(
+            f"Expected lr=None with method='orthogonal-iteration' (its step is infinite), "
+            f"got {lr!r}"
+        )
     if method != "penalty" and momentum is not None:
         raise ValueError(
             f"Expected momentum=None with method={method!r} (only 'penalty' uses it), "
@@ -330,7 +336,8 @@ def svd(
 
     def draw(*shape: int) -> torch.Tensor:
         device = generator.device if generator is not None else torch.device("cpu")
-        return torch.rand(*shape, generator=generator, dtype=M.dtype, device=device).to(M.device)
+        numbers = torch.rand(*shape, generator=generator, dtype=torch.float32, device=device)
+        return numbers.to(M.device, M.dtype)
 
     def safer_lr() -> str:
         used = 0.9 if lr is None else lr
@@ -370,12 +377,12 @@ def svd(
         n,
         k,
         generator=generator,
-        dtype=M.dtype,
+        dtype=torch.float32,
         device=generator.device if generator is not None else torch.device("cpu"),
-    ).to(M.device)
+    ).to(M.device, M.dtype)
     V = torch.linalg.qr(gaussian).Q
     if method == "orthogonal-iteration":
-        return _orthogonal_iteration(M, V, tracker, lr=lr, scale=scale)
+        return _orthogonal_iteration(M, V, tracker, scale=scale)
     U = torch.linalg.qr(M @ V).Q
     sigma = math.sqrt(max(estimate_lambda_max(M), 0.0)) or 1.0
     return _riemannian(M, U, V, tracker, lr=1 / sigma if lr is None else lr, scale=scale)

@@ -388,3 +388,51 @@ def test_main_threads_option_applies_and_is_restored(
     assert seen == [1]
     assert torch.get_num_threads() == before
     assert "1 threads" in capsys.readouterr().out
+
+
+def test_run_benchmark_alternates_our_runs_with_the_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order: list[str] = []
+
+    def spy(fn: object, **kwargs: object) -> Timing:
+        order.append("reference" if kwargs.get("min_time") else "ours")
+        return Timing(times=(0.5 if order[-1] == "ours" else 0.01,))
+
+    monkeypatch.setattr(benchmark, "time_median", spy)
+    stream = FakeTerminal()
+    bar = ProgressBar(4, stream=stream)
+    (row,) = run_benchmark(["svd-cond1e3"], device="cpu", repeat=3, quick=True, progress=bar)
+    assert order == ["ours", "reference"] * 3
+    assert row.ratio == pytest.approx(50.0)
+    assert bar.done == 4  # the warm-up and three rounds
+    assert "svd-cond1e3: round 3/3" in stream.getvalue()
+
+
+def test_run_benchmark_recomputes_accuracy_instead_of_trusting_the_solver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def claims_success(a: torch.Tensor, b: torch.Tensor, **kwargs: object) -> Result:
+        wrong = torch.zeros_like(b)
+        history = torch.zeros(2, dtype=torch.float64)
+        return Result(wrong, True, "converged", "", 1, 0.0, history, "liar")
+
+    monkeypatch.setattr(benchmark, "solve", claims_success)
+    (row,) = run_benchmark(["solve-cond10"], device="cpu", repeat=1, quick=True)
+    assert row.residual == pytest.approx(1.0)  # ‖A·0 − b‖/‖b‖
+    assert row.error == pytest.approx(1.0)
+    assert row.method == "liar"
+
+
+def test_a_claimed_success_with_a_wrong_answer_misses_the_target(
+    monkeypatch: pytest.MonkeyPatch, fixed_times: list[float]
+) -> None:
+    def claims_success(a: torch.Tensor, b: torch.Tensor, **kwargs: object) -> Result:
+        nearly = torch.linalg.solve(a, b) * (1 + 1e-3)
+        return Result(nearly, True, "converged", "", 1, 0.0, torch.zeros(2).double(), "liar")
+
+    monkeypatch.setattr(benchmark, "solve", claims_success)
+    _small_case(monkeypatch, "solve-cond1e3")  # ratio 10 <= 100 would pass
+    (row,) = run_benchmark(["solve-cond1e3"], device="cpu", repeat=1)
+    assert row.residual == pytest.approx(1e-3, rel=1e-6)
+    assert row.met is False

@@ -18,6 +18,7 @@ EXPECTED_FIGURES = {
     "book/intro": 0,
     "book/tensors-and-autograd": 3,
     "book/solving-axb": 8,
+    "book/matrix-inverse": 5,
     "book/api": 0,
     "book/bibliography": 0,
 }

@@ -40,8 +40,9 @@ def test_reproduces_the_source_posts_gd_run() -> None:
 def test_each_method_inverts_a_well_conditioned_matrix(
     method: str, dtype: torch.dtype, device: torch.device
 ) -> None:
-    M = random_matrix(8, cond=10.0, dtype=dtype, device=device,
-                      generator=torch.Generator().manual_seed(10))
+    M = random_matrix(
+        8, cond=10.0, dtype=dtype, device=device, generator=torch.Generator().manual_seed(10)
+    )
     result = inverse(M, method=method)
     assert result.success, result.message
     assert result.x.dtype == dtype and result.x.device == M.device
@@ -96,15 +97,18 @@ def test_momentum_settings() -> None:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_singular_matrix_never_reports_success(method: str) -> None:
-    M = random_matrix(6, singular_values=[3, 2, 1, 1, 0.5, 0.0],
-                      generator=torch.Generator().manual_seed(12))
+    M = random_matrix(
+        6, singular_values=[3, 2, 1, 1, 0.5, 0.0], generator=torch.Generator().manual_seed(12)
+    )
     result = inverse(M, method=method, max_iter=3000)
     assert not result.success and result.status in {"stalled", "max_iter"}
     assert _residual(M, result.x) > 0.1
 
 
 def test_numerically_singular_matrix_never_reports_a_wrong_inverse() -> None:
-    M = random_matrix(10, cond=1e12, dtype=torch.float32, generator=torch.Generator().manual_seed(13))
+    M = random_matrix(
+        10, cond=1e12, dtype=torch.float32, generator=torch.Generator().manual_seed(13)
+    )
     result = inverse(M)
     assert not result.success or _residual(M.double(), result.x.double()) <= 2e-4
 
