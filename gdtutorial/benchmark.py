@@ -646,7 +646,11 @@ def _run(args: argparse.Namespace, device: torch.device, command: list[str]) -> 
         print(f"error: {error}", file=sys.stderr)
         return 1
     progress.close()
-    info = environment(device, command)
+    info = {
+        **environment(device, command),
+        "dtype": args.dtype,
+        "repeat": f"{args.repeat} rounds (medians reported)",
+    }
     print(
         f"gdtutorial benchmark on {info['device']} ({info['device_model']}), {args.dtype}, "
         f"torch {info['torch']}, {info['threads']} threads, median of {args.repeat} runs"

@@ -175,7 +175,7 @@ def inverse(
         ``x`` is the approximate inverse; ``residual`` is ``‖X M − I‖_F/√n`` (the RMS of the
         singular values of ``XM − I``); ``loss_history`` records ``mse(X M, I)``, the source
         post's loss, for every method. A singular ``M`` never reports success. The run stalls
-        when the residual has not fallen by 1 % in 20 iterations (``newton-schulz``),
+        when the residual has not fallen by 1 % in 50 iterations (``newton-schulz``),
         ``max(100, n/2)`` (``cg``) or 1,000 (the others).
 
     Raises
@@ -229,7 +229,7 @@ def inverse(
         max_iter = {"newton-schulz": 100, "cg": max(100, 4 * n)}.get(
             method, min(100_000, max(1000, 100 * n))
         )
-    stall_window = {"newton-schulz": 20, "cg": max(100, n // 2)}.get(method, 1000)
+    stall_window = {"newton-schulz": 50, "cg": max(100, n // 2)}.get(method, 1000)
     advice: dict[str, str | Callable[[], str]] = {
         "max_iter": f"Raise max_iter (it was {max_iter})"
         + (" or use method='newton-schulz'." if method != "newton-schulz" else "."),
@@ -238,6 +238,9 @@ def inverse(
     if method == "newton-schulz":
         advice["diverged"] = (
             "Newton–Schulz converges only when ‖I − X0·M‖ < 1; try X0=None, the safe start."
+            if X0 is not None
+            else "From the safe start this means M is singular or too ill-conditioned for "
+            "its dtype."
         )
     estimates: dict[str, float] = {}
 
@@ -268,12 +271,12 @@ def inverse(
     if method == "cg":
         identity = torch.eye(n, dtype=M.dtype, device=M.device)
         system = _System(M.mT, identity, loss_scale=1 / n**2)
-        start = torch.zeros_like(M) if X0 is None else X0.mT
+        start = torch.zeros_like(M) if X0 is None else X0.mT.clone()
         return _conjugate_gradient(system, start, tracker)
 
     if method == "newton-schulz":
         if X0 is not None:
-            return _newton_schulz(M, X0, tracker, scaled=False, upper=1.0)
+            return _newton_schulz(M, X0.clone(), tracker, scaled=False, upper=1.0)
         sigma2 = estimate_lambda_max(M)
         if sigma2 == 0:  # M = 0: nothing to scale by
             return _newton_schulz(M, torch.zeros_like(M), tracker, scaled=False, upper=1.0)
@@ -285,7 +288,7 @@ def inverse(
         )
         return _newton_schulz(M, M.mT / sigma2, tracker, scaled=True, upper=bound / sigma2)
 
-    start = torch.zeros_like(M) if X0 is None else X0
+    start = torch.zeros_like(M) if X0 is None else X0.clone()
     velocity_factor = momentum
     if lr is not None:
         step = lr

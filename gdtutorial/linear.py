@@ -83,6 +83,12 @@ def _with_autograd(loss: Callable[[torch.Tensor], torch.Tensor], shape: torch.Si
     return value_and_grad
 
 
+def _polyak(value: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
+    """Polyak's step ``f / ‖∇f‖²`` for a loss whose minimum is 0 (0 where ``∇f = 0``)."""
+    squared = G.square().sum()
+    return torch.where(squared > 0, value / squared.clamp_min(torch.finfo(G.dtype).tiny), 0.0)
+
+
 # --- the problem: residual and its measure -----------------------------------------------------
 
 
@@ -146,11 +152,11 @@ def _gradient_descent(
             Y = X + momentum * (X - X_previous)
             value_Y, grad_R = loss(R + momentum * (R - R_previous))
             G = A.mT @ grad_R
-            step = lr if lr is not None else value_Y / G.square().sum().clamp_min(1e-300)
+            step = lr if lr is not None else _polyak(value_Y, G)
             X_previous, R_previous = X, R
             X = Y - step * G
         else:  # heavy ball, with torch.optim.SGD's convention: v ← μ v + g, x ← x − lr v
-            step = lr if lr is not None else value / G.square().sum().clamp_min(1e-300)
+            step = lr if lr is not None else _polyak(value, G)
             velocity = momentum * velocity + G
             X = X - step * velocity
         R = A @ X - B
@@ -397,7 +403,7 @@ def solve(
     B = b.reshape(m, -1)
     X = torch.zeros(n, B.shape[1], dtype=A.dtype, device=A.device)
     if x0 is not None:
-        X = x0.reshape(n, -1)  # read only: every update below makes a new tensor
+        X = x0.reshape(n, -1).clone()  # a copy: the result must not share memory with x0
     system = _System(A, B)
     size = min(m, n)
     if tol is None:

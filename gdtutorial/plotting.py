@@ -472,16 +472,18 @@ def matrix_heatmap(
     zmax = bound if zmax is None else zmax
     rows, cols = mats[0].shape
 
+    small = rows * cols <= 64  # entries are printed in the cells of small matrices only
+
     def heat(m: np.ndarray) -> go.Heatmap:
         return go.Heatmap(
-            z=m,
+            z=m.astype(np.float32),  # ample for colours, and half the bytes in the page
             x=np.arange(1, cols + 1),
             y=np.arange(1, rows + 1),
             zmin=zmin,
             zmax=zmax,
             colorscale=colorscale,
-            text=np.round(m, 3),
-            texttemplate="%{text}" if rows * cols <= 64 else None,
+            text=np.round(m, 3) if small else None,
+            texttemplate="%{text}" if small else None,
             hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>",
         )
 

@@ -53,13 +53,14 @@ def _residual(
     MV: torch.Tensor | None = None,
     MtU: torch.Tensor | None = None,
     *,
-    orthonormal: bool = False,
+    orthonormal_U: bool = False,
+    orthonormal_V: bool = False,
 ) -> torch.Tensor:
     """The SVD residual: the largest of ``‖MV − US‖_F/‖M‖_F``, ``‖MᵀU − VS‖_F/‖M‖_F``,
     ``‖UᵀU − I‖_F`` and ``‖VᵀV − I‖_F``.
 
-    ``orthonormal=True`` skips the last two, for factors fresh from Householder QR (orthonormal
-    to rounding error), which saves two of the four matrix products of a step.
+    ``orthonormal_U=True`` (``orthonormal_V=True``) skips the check of a factor fresh from
+    Householder QR, orthonormal to rounding error: it saves a matrix product per step.
     """
     identity = torch.eye(U.shape[1], dtype=M.dtype, device=M.device)
     MV = M @ V if MV is None else MV
@@ -103,14 +104,15 @@ def _orthogonal_iteration(
     the triangular QR factor that orders the columns, as Brockett's weighted trace
     ``tr(UᵀMVN)`` would: column ``i`` converges to the ``i``-th singular pair at the rate
     ``(σ_{i+1}/σ_i)²`` per step. The singular values are the diagonal of ``UᵀMV`` (the
-    triangular factor of the QR of ``MV``). No Rayleigh–Ritz step (that would
-    need an SVD of a ``k × k`` matrix: for ``k = min(m, n)`` the very problem being solved).
+    triangular factor of the QR of ``MV``). No Rayleigh–Ritz step
+    (that would need an SVD of a ``k × k`` matrix: for ``k = min(m, n)`` the very problem
+    being solved).
     """
     MV = M @ V
     U = torch.linalg.qr(MV).Q
     MtU = M.mT @ U
     S = (V * MtU).sum(0)
-    residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
+    residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal_U=True, orthonormal_V=True)
     status = tracker.start((U, S, V), loss=residual, residual=residual)
     for _ in range(1, tracker.max_iter + 1):
         if status is not None:
@@ -119,8 +121,8 @@ def _orthogonal_iteration(
         MV = M @ V
         U = torch.linalg.qr(MV).Q
         MtU = M.mT @ U
-        S = (V * MtU).sum(0)  # diag(VᵀMᵀU): the current estimate, signs included
-        residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
+        S = (V * MtU).sum(0)  # diag(VᵀMᵀU) = diag(UᵀMV): the current estimates, signed
+        residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal_U=True, orthonormal_V=True)
         status = tracker.step((U, S, V), loss=residual, residual=residual)
     return tracker.result(status)  # type: ignore[return-value]
 
@@ -147,7 +149,7 @@ def _riemannian(
 
     MV, MtU = M @ V, M.mT @ U
     S = (V * MtU).sum(0)
-    residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
+    residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal_U=True, orthonormal_V=True)
     status = tracker.start((U, S, V), loss=residual, residual=residual)
     for _ in range(1, tracker.max_iter + 1):
         if status is not None:
@@ -158,7 +160,7 @@ def _riemannian(
         U = U_next
         MV, MtU = M @ V, M.mT @ U
         S = (V * MtU).sum(0)
-        residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal=True)
+        residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal_U=True, orthonormal_V=True)
         status = tracker.step((U, S, V), loss=residual, residual=residual)
     return tracker.result(status)  # type: ignore[return-value]
 

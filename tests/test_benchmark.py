@@ -287,6 +287,8 @@ def test_main_quick_prints_the_table_and_writes_json(
     data = json.loads(out.read_text())
     assert [row["case"] for row in data["rows"]] == ["solve-cond10", "svd-cond1e3"]
     assert "--quick" in data["environment"]["command"]
+    assert data["environment"]["dtype"] == "float64"
+    assert data["environment"]["repeat"].startswith("1 round")
 
 
 def test_main_reports_missed_targets_with_exit_status_zero(

@@ -19,6 +19,8 @@ EXPECTED_FIGURES = {
     "book/tensors-and-autograd": 3,
     "book/solving-axb": 8,
     "book/matrix-inverse": 5,
+    "book/svd": 5,
+    "book/gpu-notes": 4,
     "book/api": 0,
     "book/bibliography": 0,
 }

@@ -183,3 +183,10 @@ def test_matrix_heatmap_rejects_bad_input(
 def test_figures_serialise_to_json_for_the_book() -> None:
     fig = plotting.loss_curves({"r": [1.0, float("inf"), 0.1]})
     assert '"type":"log"' in fig.to_json().replace(" ", "")
+
+
+def test_matrix_heatmap_prints_entries_only_in_small_matrices() -> None:
+    small = plotting.matrix_heatmap(torch.eye(3))
+    large = plotting.matrix_heatmap(torch.zeros(10, 10))
+    assert small.data[0].texttemplate == "%{text}" and small.data[0].text is not None
+    assert large.data[0].texttemplate is None and large.data[0].text is None
