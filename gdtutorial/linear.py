@@ -114,11 +114,12 @@ class _System:
 
     def measure(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> tuple[float, float]:
         """``(loss_scale·‖R‖², relative residual)`` as floats, with one synchronisation."""
-        norms = [R.norm()]
-        if self.least_squares:
-            norms.append((self.A.mT @ R if normal is None else normal).norm())
-        values = torch.stack(norms).tolist()
-        return self.loss_scale * values[0] ** 2, values[-1] / self.scale
+        if not self.least_squares:
+            norm = float(R.norm().item())
+            return self.loss_scale * norm**2, norm / self.scale
+        normal = self.A.mT @ R if normal is None else normal
+        values = torch.stack([R.norm(), normal.norm()]).tolist()
+        return self.loss_scale * values[0] ** 2, values[1] / self.scale
 
 
 # --- the methods -------------------------------------------------------------------------------
@@ -204,20 +205,22 @@ def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> R
         if status is not None:
             break
         Q = A @ P
-        alpha = gamma / Q.square().sum(0).clamp_min(tiny)
-        X = X + alpha * P
-        R = R - alpha * Q
+        alpha = gamma / torch.linalg.vecdot(Q, Q, dim=0).clamp_min(tiny)
+        X = torch.addcmul(X, alpha, P)  # X + αP, one fused operation
+        R = torch.addcmul(R, alpha, Q, value=-1)  # R − αQ
         S = A.mT @ R
+        if basis is not None and stored < capacity:
+            W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
+            S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
+        norms = S.norm(dim=0)
         if basis is not None:
             if stored < capacity:
-                W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
-                S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
-                basis[:, stored, :] = (S / S.norm(dim=0).clamp_min(tiny)).mT
+                basis[:, stored, :] = (S / norms.clamp_min(tiny)).mT
                 stored += 1
             else:
                 basis = None
-        gamma_new = S.square().sum(0)
-        P = S + (gamma_new / gamma.clamp_min(tiny)) * P
+        gamma_new = norms.square()
+        P = torch.addcmul(S, gamma_new / gamma.clamp_min(tiny), P)  # S + βP
         gamma = gamma_new
         # the recurrence's R drifts from B − A X; the stopping test uses the true residual
         loss, residual = system.measure(R, S)
@@ -431,7 +434,7 @@ def solve(
         else:
             safe = 1 / L
         safe = min(safe, (lr or safe) / 2)
-        used = "Polyak's step" if lr is None else f"lr={lr:.3g}"
+        used = "Polyak's step" if lr is None else f"lr={lr:.3g}"  # lr: the one in use
         return f"The step size ({used}) is too large; try lr={safe:.3g}."
 
     advice: dict[str, str | Callable[[], str]] = {
@@ -457,7 +460,7 @@ def solve(
     if method == "cg":
         return _conjugate_gradient(system, X, tracker)
     if method in ("gd", "momentum", "nesterov"):
-        mu_value = momentum
+        beta = momentum
         if loss == "l2" and lr is None:
             L, mu = spectrum()
             if method == "gd":
@@ -465,33 +468,33 @@ def solve(
             elif method == "momentum":
                 if momentum is None:
                     lr = 4 / (L**0.5 + mu**0.5) ** 2
-                    mu_value = ((L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)) ** 2
+                    beta = ((L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)) ** 2
                 else:
                     lr = (1 + momentum) / L
             else:
                 lr = 1 / L
                 if momentum is None:
-                    mu_value = (L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)
-        if mu_value is None:
-            mu_value = 0.0 if method == "gd" else (0.9 if lr is not None else 0.5)
+                    beta = (L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)
+        if beta is None:
+            beta = 0.0 if method == "gd" else (0.9 if lr is not None else 0.5)
         return _gradient_descent(
             system,
             X,
             tracker,
             loss=loss_function,
             lr=lr,
-            momentum=mu_value,
+            momentum=beta,
             nesterov=method == "nesterov",
         )
     if method == "sgd":
-        sgd_lr = lr if lr is not None else 1 / spectrum()[0]
+        sgd_lr = lr = lr if lr is not None else 1 / spectrum()[0]
         sgd_momentum = momentum or 0.0
 
         def make_optimizer(params: list[torch.Tensor]) -> torch.optim.Optimizer:
             return torch.optim.SGD(params, lr=sgd_lr, momentum=sgd_momentum)
 
     else:
-        adam_lr = lr if lr is not None else 1e-2
+        adam_lr = lr = lr if lr is not None else 1e-2
         beta1 = momentum if momentum is not None else 0.9
 
         def make_optimizer(params: list[torch.Tensor]) -> torch.optim.Optimizer:

@@ -183,23 +183,24 @@ def _penalty(
     """
     k = start[0].shape[1]
     identity = torch.eye(k, dtype=M.dtype, device=M.device)
-
-    def mse(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
-        return (A - B).square().mean()
+    m, n = M.shape
+    fit_scale = 2.0 / (m * n)  # d mse(R)/dR = 2R/(mn)
+    penalty_scale = 4.0 / (100 * k * k)  # d mse(UᵀU, I)/100 /dU = 4 U(UᵀU − I)/(100k²)
 
     def loss_and_gradients(
         U: torch.Tensor, d: torch.Tensor, V: torch.Tensor
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
-        with torch.enable_grad():
-            params = [p.detach().requires_grad_(True) for p in (U, d, V)]
-            U_, d_, V_ = params
-            loss = (
-                mse((U_ * d_.square()) @ V_.mT, M)
-                + mse(U_.mT @ U_, identity) / 100
-                + mse(V_.mT @ V_, identity) / 100
-            )
-            gradients = torch.autograd.grad(loss, params)
-        return loss.detach(), gradients
+        # Note [penalty gradients]: the gradients of the post's loss in closed form, the
+        # same numbers autograd gives (tested) at a fraction of the cost on small matrices.
+        S = d.square()
+        R = (U * S) @ V.mT - M
+        RV, RtU = R @ V, R.mT @ U
+        EU, EV = U.mT @ U - identity, V.mT @ V - identity
+        loss = R.square().mean() + (EU.square().mean() + EV.square().mean()) / 100
+        grad_U = fit_scale * RV * S + penalty_scale * (U @ EU)
+        grad_V = fit_scale * RtU * S + penalty_scale * (V @ EV)
+        grad_d = fit_scale * (U * RV).sum(dim=0) * 2 * d
+        return loss, (grad_U, grad_d, grad_V)
 
     U, d, V = start
     loss, gradients = loss_and_gradients(U, d, V)

@@ -264,6 +264,8 @@ def test_settings_a_method_does_not_use() -> None:
         inverse(A, method="gd", momentum=0.5)
     with pytest.raises(ValueError, match="Expected momentum=None with method='riemannian'"):
         svd(A, method="riemannian", momentum=0.5)
+    with pytest.raises(ValueError, match="Expected lr=None with method='orthogonal-iteration'"):
+        svd(A, lr=0.5)
 
 
 def test_callable_loss_must_return_a_scalar() -> None:

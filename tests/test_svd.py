@@ -201,3 +201,35 @@ def test_inputs_unchanged_callback_and_loss_history() -> None:
     assert torch.equal(M, M_copy)
     short = svd(M, method="riemannian", max_iter=2)
     assert short.status == "max_iter" and "Raise max_iter (it was 2)" in short.message
+
+
+def test_penalty_gradients_in_closed_form_match_autograd() -> None:
+    """Note [penalty gradients]: the hand-derived gradients are autograd's, to rounding."""
+    M = torch.rand(5, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    seen: list[float] = []
+    svd(
+        M,
+        method="penalty",
+        max_iter=1,
+        tol=1e-12,
+        generator=torch.Generator().manual_seed(314),
+        callback=lambda r: seen.append(r.loss_history[-1].item()),
+    )
+    # Recompute one step of the post's update with autograd from the same start.
+    g = torch.Generator().manual_seed(314)
+    U, d, V = (torch.rand(*s, generator=g).double() for s in ((5, 4), (4,), (4, 4)))
+    params = [p.clone().requires_grad_(True) for p in (U, d, V)]
+    eye = torch.eye(4, dtype=torch.float64)
+    loss = (
+        ((params[0] * params[1] ** 2) @ params[2].mT - M).square().mean()
+        + (params[0].mT @ params[0] - eye).square().mean() / 100
+        + (params[2].mT @ params[2] - eye).square().mean() / 100
+    )
+    grads = torch.autograd.grad(loss, params)
+    U1, d1, V1 = (p - 0.9 * gr for p, gr in zip((U, d, V), grads, strict=True))
+    expected = (
+        ((U1 * d1**2) @ V1.mT - M).square().mean()
+        + (U1.mT @ U1 - eye).square().mean() / 100
+        + (V1.mT @ V1 - eye).square().mean() / 100
+    )
+    assert seen == [pytest.approx(expected.item(), rel=1e-12)]
