@@ -111,7 +111,7 @@ class Timing:
 
     @property
     def median(self) -> float:
-        """Median time of one run: robust to the odd slow run on a busy machine."""
+        """The median time of one run, robust to the odd slow run on a busy machine."""
         return statistics.median(self.times)
 
     @property

@@ -168,7 +168,7 @@ def random_matrix(
     singular_values : sequence of float or 1-D tensor, optional
         The ``k`` singular values themselves (non-negative and finite, in any
         order; zeros give a rank-deficient matrix).  Excludes ``cond``.  When
-        neither is given, ``cond=10`` is used (:data:`DEFAULT_COND`).
+        neither is given, ``cond=10`` is used (``DEFAULT_COND``).
     dtype : torch.dtype, optional
         A floating dtype; ``torch.float64`` by default.
     device : str or torch.device, optional
