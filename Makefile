@@ -13,7 +13,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# axe-core, injected into pages by the accessibility test (pinned in package-lock.json).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "note: npm is missing; the accessibility test needs node_modules/axe-core"; fi
+
+setup: $(VENV)/.installed node_modules/axe-core/axe.min.js
 
 ## Set up and build the book into _build/html (strict: a warning or a failing cell fails).
 book: setup
@@ -29,9 +34,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy gdtutorial
 
-## Debian's chromium for the browser tests, where it is missing and we may install it.
+## Debian's chromium for the browser tests (or the browser named by GDT_CHROMIUM), where it is
+## missing and we may install it.
 browser:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x "$${GDT_CHROMIUM:-/usr/bin/chromium}" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "note: /usr/bin/chromium is missing; install Debian's chromium to run the browser tests"; fi

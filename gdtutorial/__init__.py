@@ -14,7 +14,7 @@ Examples
 ('converged', [0.8, 1.4])
 """
 
-from . import devices, matrices
+from . import devices, exercises, matrices
 from .inverse import inverse
 from .linear import solve
 from .result import Result, SVDResult
@@ -22,4 +22,13 @@ from .svd import svd
 
 __version__ = "0.1.0"
 
-__all__ = ["Result", "SVDResult", "devices", "inverse", "matrices", "solve", "svd"]
+__all__ = [
+    "Result",
+    "SVDResult",
+    "devices",
+    "exercises",
+    "inverse",
+    "matrices",
+    "solve",
+    "svd",
+]

@@ -134,7 +134,6 @@ def style(
         "showline": True,
         "ticks": "outside",
         "tickcolor": _AXIS_LINE,
-        "exponentformat": "power",
         "automargin": True,
     }
     fig.update_layout(
@@ -150,8 +149,19 @@ def style(
         legend={"bgcolor": "rgba(255,255,255,0.8)", "borderwidth": 0},
         meta={"description": description or title},
     )
-    fig.update_xaxes(title={"text": x_label}, type="log" if log_x else "linear", **axis)
-    fig.update_yaxes(title={"text": y_label}, type="log" if log_y else "linear", **axis)
+    # powers of ten on log axes (10⁻⁶), plain numbers on linear ones (15000, not 1.5×10⁴)
+    fig.update_xaxes(
+        title={"text": x_label},
+        type="log" if log_x else "linear",
+        exponentformat="power" if log_x else "none",
+        **axis,
+    )
+    fig.update_yaxes(
+        title={"text": y_label},
+        type="log" if log_y else "linear",
+        exponentformat="power" if log_y else "none",
+        **axis,
+    )
     return fig
 
 
@@ -163,6 +173,7 @@ def curves(
     x_label: str,
     y_label: str,
     dashed: Sequence[str] = (),
+    log_x: bool = False,
     log_y: bool = False,
     description: str | None = None,
 ) -> go.Figure:
@@ -178,8 +189,8 @@ def curves(
         Title and axis titles.
     dashed
         Labels of the curves to draw dashed (theory, or a reference to compare with).
-    log_y
-        Whether the y axis is logarithmic.
+    log_x, log_y
+        Whether an axis is logarithmic.
     description
         A text description of the figure.
 
@@ -222,7 +233,13 @@ def curves(
             )
         )
     return style(
-        fig, title=title, x_label=x_label, y_label=y_label, log_y=log_y, description=description
+        fig,
+        title=title,
+        x_label=x_label,
+        y_label=y_label,
+        log_x=log_x,
+        log_y=log_y,
+        description=description,
     )
 
 

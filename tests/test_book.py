@@ -151,3 +151,27 @@ def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
     build = run_book_build(source, tmp_path / "out", timeout=300)
     assert build.returncode != 0
     assert "boom" in build.log
+
+
+def test_pages_carry_a_last_updated_and_version_line_and_copy_buttons(book: BookBuild) -> None:
+    import gdtutorial
+
+    text = (book.html / "book" / "solving-axb.html").read_text(encoding="utf-8")
+    assert "Last updated on" in text
+    assert f"Computed with gdtutorial {gdtutorial.__version__}" in text
+    assert "copybutton.js" in text
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in EXPECTED_FIGURES if "api" not in p and "bib" not in p and "intro" not in p]
+)
+def test_chapters_offer_colab_binder_and_an_executed_notebook(book: BookBuild, page: str) -> None:
+    import nbformat
+
+    text = (book.html / f"{page}.html").read_text(encoding="utf-8")
+    assert f"colab.research.google.com/github/gdtutorial/gdtutorial/blob/main/{page}.ipynb" in text
+    assert "mybinder.org/v2/gh/gdtutorial/gdtutorial/main" in text
+    executed = book.html / "_sources" / f"{page}.ipynb"
+    notebook = nbformat.read(executed, as_version=4)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert outputs, f"{executed} has no outputs"

@@ -7,6 +7,7 @@ the test skips where Chromium or Playwright is missing; with ``CI=true`` that is
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import threading
@@ -50,6 +51,17 @@ POINT_OF_FIRST_TRACE = """
     y = size.t + layout.yaxis.c2p(p.y);
   }
   return { x: box.left + x, y: box.top + y };
+}
+"""
+
+
+# What the browser loaded for the page: the document and every resource, body bytes.
+PAGE_WEIGHT = """
+() => {
+  const entries = performance.getEntriesByType("navigation")
+    .concat(performance.getEntriesByType("resource"));
+  const bytes = entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0);
+  return { requests: entries.length, bytes: bytes };
 }
 """
 
@@ -167,14 +179,20 @@ def test_every_page_opens_cleanly_and_offline(
     pages = all_pages(book)
     assert {f"{page}.html" for page in EXPECTED_FIGURES} <= set(pages)
     problems = {}
+    weights = {}
     for relative in pages:
         page, visit = open_page(browser_context, f"{site}/{relative}")
+        weights[relative] = page.evaluate(PAGE_WEIGHT)
         page.close()
         if visit.console_errors or visit.page_errors or visit.offsite_requests:
             problems[relative] = visit
         if visit.failed_requests:
             problems[relative] = visit
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "page-weights.json").write_text(json.dumps(weights, indent=1) + "\n")
     assert not problems, problems
+    # every page loads something, and a page without figures does not load plotly.js
+    assert all(w["bytes"] > 0 and w["requests"] > 0 for w in weights.values())
 
 
 @pytest.mark.parametrize("page_name", [p for p, n in EXPECTED_FIGURES.items() if n])
@@ -216,3 +234,101 @@ def test_browser_is_available_in_ci() -> None:
         pytest.skip("only meaningful in CI")
     assert _browser_missing_reason() is None
     assert shutil.which(str(CHROMIUM)) or CHROMIUM.exists()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = {"serious", "critical"}
+
+
+def test_every_page_passes_axe_without_serious_violations(
+    book: BookBuild, site: str, browser_context: Any
+) -> None:
+    """WCAG 2 A and AA rules of axe-core, on every page of the site."""
+    if not AXE.exists():
+        message = f"{AXE} is missing: run `npm ci` (make setup does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    results = {}
+    for relative in all_pages(book):
+        page, _ = open_page(browser_context, f"{site}/{relative}")
+        try:
+            page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+            violations = page.evaluate(
+                "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']}))"
+                ".violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,"
+                " help: v.help}))"
+            )
+        finally:
+            page.close()
+        results[relative] = violations
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "axe.json").write_text(json.dumps(results, indent=1) + "\n")
+    serious = {
+        page: [v for v in found if v["impact"] in SERIOUS]
+        for page, found in results.items()
+        if any(v["impact"] in SERIOUS for v in found)
+    }
+    assert not serious, serious
+
+
+def _figure_background(page: Any) -> str:
+    return str(
+        page.evaluate(
+            "getComputedStyle(document.querySelector('.gdt-figure .main-svg')).backgroundColor"
+        )
+    )
+
+
+def test_figures_follow_the_dark_mode_switch(site: str, browser_context: Any) -> None:
+    page, visit = open_page(browser_context, f"{site}/book/tensors-and-autograd.html")
+    try:
+        page.wait_for_selector(".gdt-figure .main-svg")
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+        light = _figure_background(page)
+        assert light == "rgb(255, 255, 255)"
+        # the theme's own switch, clicked as a reader would until the page is dark (it cycles
+        # through light, auto and dark; auto is light in a browser that prefers light)
+        switch = page.locator("button.theme-switch-button:visible").first
+        for _ in range(3):
+            switch.click()
+            if page.evaluate("document.documentElement.dataset.theme") == "dark":
+                break
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        page.wait_for_function(
+            "getComputedStyle(document.querySelector('.gdt-figure .main-svg'))"
+            ".backgroundColor !== 'rgb(255, 255, 255)'"
+        )
+        dark = _figure_background(page)
+        red, green, blue = (int(c) for c in dark[dark.index("(") + 1 : -1].split(",")[:3])
+        assert max(red, green, blue) < 80, dark  # a dark background, without a reload
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "book-tensors-and-autograd-dark.png"))
+        # and back to light restores the figure's own colours
+        while page.evaluate("document.documentElement.dataset.theme") != "light":
+            switch.click()
+        page.wait_for_function(
+            "getComputedStyle(document.querySelector('.gdt-figure .main-svg'))"
+            ".backgroundColor === 'rgb(255, 255, 255)'"
+        )
+        assert not visit.console_errors and not visit.page_errors
+    finally:
+        page.close()
+
+
+def test_search_finds_the_chapter_that_explains_newton_schulz(
+    site: str, browser_context: Any
+) -> None:
+    page, visit = open_page(browser_context, f"{site}/search.html")
+    try:
+        box = page.locator("input[type=search]:visible").first
+        box.fill("Newton")
+        box.press("Enter")
+        page.wait_for_selector("#search-results li a", timeout=15_000)
+        links = page.locator("#search-results li a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+        assert any("matrix-inverse" in href for href in links), links
+        assert not visit.offsite_requests
+    finally:
+        page.close()

@@ -190,3 +190,11 @@ def test_matrix_heatmap_prints_entries_only_in_small_matrices() -> None:
     large = plotting.matrix_heatmap(torch.zeros(10, 10))
     assert small.data[0].texttemplate == "%{text}" and small.data[0].text is not None
     assert large.data[0].texttemplate is None and large.data[0].text is None
+
+
+def test_log_axes_show_powers_of_ten_and_linear_axes_plain_numbers() -> None:
+    fig = plotting.curves(
+        [1, 10, 100], {"y": [1.0, 2.0, 3.0]}, title="t", x_label="x", y_label="y", log_x=True
+    )
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.exponentformat == "power"
+    assert fig.layout.yaxis.type == "linear" and fig.layout.yaxis.exponentformat == "none"

@@ -177,3 +177,42 @@ def test_a_sphinx_build_serves_plotly_only_where_a_figure_is(tmp_path: Path) -> 
     assert 'aria-label="Line"' in figure_page
     assert ext.PLOTLY_JS in figure_page
     assert ext.PLOTLY_JS not in (out / "index.html").read_text()
+
+
+def test_bibliography_entries_become_list_items() -> None:
+    app = SimpleNamespace(add_js_file=lambda name, **kw: None, config={"html_theme_options": {}})
+    body = '<div role="list"><div class="citation" role="doc-biblioentry">A</div></div>'
+    context = {"body": body}
+    ext._page_context(app, "bib", "page.html", context, None)  # type: ignore[arg-type]
+    assert context["body"] == '<div role="list"><div class="citation" role="listitem">A</div></div>'
+
+
+def test_notebook_for_a_chapter_starts_with_the_setup_cell(tmp_path: Path) -> None:
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
+        "  name: python3\n  display_name: Python 3\n---\n\n# T\n\n"
+        "```{code-cell} ipython3\n1 + 1\n```\n"
+    )
+    text = ext.notebook_for(chapter, repository="https://example.invalid/r", branch="dev")
+    assert text is not None and "git+https://example.invalid/r@dev" in text
+    notebook = json.loads(text)
+    assert notebook["cells"][0]["metadata"]["tags"] == ["colab-setup"]
+    assert [c["cell_type"] for c in notebook["cells"]] == ["code", "markdown", "code"]
+    assert text == ext.notebook_for(chapter, repository="https://example.invalid/r", branch="dev")
+    plain = tmp_path / "plain.md"
+    plain.write_text("# Just text\n")
+    assert ext.notebook_for(plain, repository="", branch="") is None
+
+
+def test_write_notebooks_writes_only_what_changed(tmp_path: Path) -> None:
+    (tmp_path / "book").mkdir()
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://example.invalid/r\n")
+    (tmp_path / "book" / "c.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
+        "  name: python3\n  display_name: Python 3\n---\n\n# C\n"
+    )
+    (tmp_path / "book" / "plain.md").write_text("# Plain\n")
+    assert ext.write_notebooks(tmp_path) == [tmp_path / "book" / "c.ipynb"]
+    assert ext.write_notebooks(tmp_path) == []
+    assert not (tmp_path / "book" / "plain.ipynb").exists()

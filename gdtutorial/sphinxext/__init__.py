@@ -95,14 +95,88 @@ def _copy_plotly_js(app: Sphinx) -> None:
 
 def _builder_inited(app: Sphinx) -> None:
     _invalidate_stale_cache(app)
+    write_notebooks(Path(app.srcdir))
     if app.builder.format == "html":
         _copy_plotly_js(app)
+
+
+#: The first cell of every generated notebook: on Colab or Binder it installs what the
+#: chapter needs; where the packages are already installed it does nothing.
+SETUP_CELL = """\
+# Run this cell first. On Colab or Binder it installs gdtutorial (from the book's
+# repository) and MyST-NB, whose `glue` the chapter uses; where both are installed
+# already it does nothing.
+import importlib.util
+import subprocess
+import sys
+
+missing = [name for name in ("gdtutorial", "myst_nb") if importlib.util.find_spec(name) is None]
+if missing:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet",
+         "gdtutorial @ git+{repository}@{branch}", "myst-nb==1.4.0"],
+        check=True,
+    )"""
+
+
+def notebook_for(markdown: Path, *, repository: str, branch: str) -> str | None:
+    """The ``.ipynb`` text of a MyST Markdown chapter, with the set-up cell first.
+
+    Returns None for a page that is not a notebook (no jupytext header). The output has no
+    execution counts or outputs, so it changes only when the chapter's text changes.
+    """
+    import jupytext
+    import nbformat
+
+    text = markdown.read_text(encoding="utf-8")
+    if "jupytext:" not in text.split("---", 2)[1 if text.startswith("---") else 0]:
+        return None
+    notebook = jupytext.reads(text, fmt="md:myst")
+    setup = nbformat.v4.new_code_cell(SETUP_CELL.format(repository=repository, branch=branch))
+    setup.metadata["tags"] = ["colab-setup"]
+    notebook.cells.insert(0, setup)
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"  # stable ids: the file changes only with the chapter
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["colab"] = {"provenance": []}
+    return str(nbformat.writes(notebook)) + "\n"
+
+
+def write_notebooks(srcdir: Path) -> list[Path]:
+    """Write ``book/<chapter>.ipynb`` beside every MyST notebook chapter, where it changed.
+
+    The launch buttons of sphinx-book-theme point Colab and Binder at an ``.ipynb`` of the
+    same name when one exists, and Colab can open nothing else. The notebooks are generated,
+    committed, and excluded from the Sphinx build (``exclude_patterns``).
+    """
+    import yaml
+
+    config_file = srcdir / "_config.yml"
+    if not config_file.exists():  # not a Jupyter Book: nothing to launch from
+        return []
+    repo = (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("repository", {})
+    written = []
+    for markdown in sorted((srcdir / "book").glob("*.md")):
+        text = notebook_for(
+            markdown, repository=repo.get("url", ""), branch=repo.get("branch", "main")
+        )
+        target = markdown.with_suffix(".ipynb")
+        if text is not None and (not target.exists() or target.read_text(encoding="utf-8") != text):
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+    return written
 
 
 def _page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    if FIGURE_CLASS in context.get("body", ""):
+    body = context.get("body", "")
+    if 'role="doc-biblioentry"' in body:
+        # docutils puts bibliography entries, role "doc-biblioentry" (deprecated in DPUB-ARIA
+        # 1.1), inside a role="list", which accessibility checkers then read as a list without
+        # items; "listitem" is what the list needs.
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    if FIGURE_CLASS in body:
         app.add_js_file(PLOTLY_JS, loading_method="defer")
         app.add_js_file(LOADER_JS, loading_method="defer")
     scripts = context.get("script_files")
@@ -138,6 +212,21 @@ def _offline_scripts(scripts: list[Any], *, thebe: bool) -> list[Any]:
 
 def _config_inited(app: Sphinx, config: Any) -> None:
     config.html_static_path.append(str(STATIC_DIR))
+    # Every page says which version of the package its outputs were computed with.
+    import gdtutorial
+
+    options = config.html_theme_options
+    footer = options.get("extra_footer") or ""
+    options["extra_footer"] = (
+        f"{footer}<p>Computed with gdtutorial {gdtutorial.__version__} and "
+        f"PyTorch {_torch_version()}.</p>"
+    )
+
+
+def _torch_version() -> str:
+    import torch
+
+    return str(torch.__version__).split("+")[0]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
