@@ -212,6 +212,8 @@ def _offline_scripts(scripts: list[Any], *, thebe: bool) -> list[Any]:
 
 def _config_inited(app: Sphinx, config: Any) -> None:
     config.html_static_path.append(str(STATIC_DIR))
+    if config.html_theme != "sphinx_book_theme":  # the footer line below is that theme's
+        return
     # Every page says which version of the package its outputs were computed with.
     import gdtutorial
 
