@@ -210,8 +210,12 @@ def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> R
         R = torch.addcmul(R, alpha, Q, value=-1)  # R − αQ
         S = A.mT @ R
         if basis is not None and stored < capacity:
-            W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
-            S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
+            if k == 1:  # two matrix-vector products, cheaper than the batched form
+                W1 = basis[0, :stored, :]
+                S = S - W1.mT @ (W1 @ S)
+            else:
+                W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
+                S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
         norms = S.norm(dim=0)
         if basis is not None:
             if stored < capacity:
