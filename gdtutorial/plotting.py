@@ -251,6 +251,7 @@ def loss_curves(
     x_label: str = "iteration",
     theory: Mapping[str, Series] | None = None,
     description: str | None = None,
+    max_points: int = 2000,
 ) -> go.Figure:
     """Loss (or residual) histories of several runs on one log axis.
 
@@ -266,6 +267,9 @@ def loss_curves(
         ``runs`` takes that run's colour.
     description
         A text description of the figure.
+    max_points
+        Longer histories are drawn through this many evenly spaced iterations (the last one
+        always included), so that a page with 20,000-step runs stays light.
 
     Returns
     -------
@@ -280,16 +284,25 @@ def loss_curves(
     (['measured (theory)', 'measured'], 'log')
     """
     runs = _check_mapping(runs, "runs")
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 2:
+        raise ValueError(f"Expected an integer max_points >= 2, got {max_points!r}")
     theory = dict(theory or {})
     histories = {label: _history(run, label) for label, run in runs.items()}
+
+    def thinned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        steps = np.arange(values.size)
+        if values.size > max_points:
+            steps = np.unique(np.linspace(0, values.size - 1, max_points).round().astype(int))
+        return steps, values[steps].astype(np.float32)  # ample digits for a log plot
+
     colour_of = {label: COLORS[i % len(COLORS)] for i, label in enumerate(histories)}
     fig = go.Figure()
     # Theory first, wide and translucent, so that a measurement lying on it leaves it visible.
     for j, (label, values) in enumerate(theory.items()):
-        bound = _as_array(values, f"theory {label!r}")
+        steps, bound = thinned(_as_array(values, f"theory {label!r}"))
         fig.add_trace(
             go.Scatter(
-                x=np.arange(bound.size),
+                x=steps,
                 y=bound,
                 name=f"{label} (theory)" if label in runs else label,
                 mode="lines",
@@ -302,10 +315,11 @@ def loss_curves(
             )
         )
     for label, values in histories.items():
+        steps, shown = thinned(values)
         fig.add_trace(
             go.Scatter(
-                x=np.arange(values.size),
-                y=values,
+                x=steps,
+                y=shown,
                 name=label,
                 mode="lines",
                 line={"color": colour_of[label], "width": 2},

@@ -198,3 +198,20 @@ def test_log_axes_show_powers_of_ten_and_linear_axes_plain_numbers() -> None:
     )
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.exponentformat == "power"
     assert fig.layout.yaxis.type == "linear" and fig.layout.yaxis.exponentformat == "none"
+
+
+def test_loss_curves_thin_long_histories_but_keep_both_ends() -> None:
+    history = torch.logspace(0, -12, 20_001, dtype=torch.float64)
+    fig = plotting.loss_curves({"long": history}, max_points=500)
+    trace = fig.data[0]
+    assert len(trace.x) <= 500
+    assert trace.x[0] == 0 and trace.x[-1] == 20_000
+    assert trace.y[-1] == pytest.approx(1e-12, rel=1e-6)
+    short = plotting.loss_curves({"short": [1.0, 0.5, 0.25]})
+    assert list(short.data[0].x) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("bad", [1, 0, 2.5, True, "many"])
+def test_loss_curves_rejects_a_bad_max_points(bad: object) -> None:
+    with pytest.raises(ValueError, match="Expected an integer max_points >= 2"):
+        plotting.loss_curves({"r": [1.0, 0.5]}, max_points=bad)  # type: ignore[arg-type]
