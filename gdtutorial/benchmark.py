@@ -334,8 +334,10 @@ def run_benchmark(
 
     Raises
     ------
+    TypeError
+        For a ``progress`` that is not a :class:`ProgressBar`.
     ValueError
-        For an unknown case name or an unsupported dtype.
+        For an unknown case name, an unsupported dtype, ``repeat < 1`` or ``seed < 0``.
 
     Examples
     --------
@@ -350,6 +352,11 @@ def run_benchmark(
         raise ValueError(f"Expected case names from {sorted(_CASES_BY_NAME)}, got {unknown}")
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"Expected dtype torch.float32 or torch.float64, got {dtype}")
+    if progress is not None and not isinstance(progress, ProgressBar):
+        raise TypeError(f"Expected progress to be a ProgressBar or None, got {progress!r}")
+    for name, value, low in (("repeat", repeat, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"Expected {name} to be an int >= {low}, got {value!r}")
     target = default_device() if device is None else torch.device(device)
     tol = _default_tol(dtype)
     rows = []

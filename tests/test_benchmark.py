@@ -438,3 +438,21 @@ def test_a_claimed_success_with_a_wrong_answer_misses_the_target(
     (row,) = run_benchmark(["solve-cond1e3"], device="cpu", repeat=1)
     assert row.residual == pytest.approx(1e-3, rel=1e-6)
     assert row.met is False
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (
+            {"progress": False},
+            TypeError,
+            "Expected progress to be a ProgressBar or None, got False",
+        ),
+        ({"repeat": 0}, ValueError, "Expected repeat to be an int >= 1, got 0"),
+        ({"repeat": 2.5}, ValueError, "Expected repeat to be an int >= 1"),
+        ({"seed": -1}, ValueError, "Expected seed to be an int >= 0, got -1"),
+    ],
+)
+def test_run_benchmark_rejects_bad_settings(kwargs: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        run_benchmark(["inverse-cond1e3"], device="cpu", quick=True, **kwargs)
