@@ -303,6 +303,7 @@ def test_figures_follow_the_dark_mode_switch(site: str, browser_context: Any) ->
         red, green, blue = (int(c) for c in dark[dark.index("(") + 1 : -1].split(",")[:3])
         assert max(red, green, blue) < 80, dark  # a dark background, without a reload
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".gdt-figure").first.scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / "book-tensors-and-autograd-dark.png"))
         # and back to light restores the figure's own colours
         while page.evaluate("document.documentElement.dataset.theme") != "light":
