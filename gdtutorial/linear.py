@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +42,6 @@ LossFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 _SAFETY = 1.1  # power iteration underestimates λ_max; step sizes use 1.1 × the estimate
 _REORTH_BUDGET = 2**28  # bytes the CG basis for reorthogonalisation may take (256 MiB)
-_REORTH_TRIGGER = 0.01  # of √eps: see Note [CG reorthogonalisation]
 
 
 # --- losses of the residual --------------------------------------------------------------------
@@ -195,16 +193,7 @@ def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> R
     # exact-arithmetic behaviour; it changes only the search directions, so X and R stay
     # consistent. The basis costs n × k × iterations numbers: it is kept while that fits in
     # _REORTH_BUDGET bytes and is dropped (plain CGLS) afterwards.
-    # The projection costs two more products with the basis per iteration, wasted while the
-    # residuals are still orthogonal (a well-conditioned system converges before they stop
-    # being so). The basis is therefore always stored, but projected out only from the first
-    # iteration at which a new S overlaps S_0 by more than _REORTH_TRIGGER (relative to the
-    # dtype's precision); the earlier vectors are orthogonal to that level, so projecting from
-    # then on restores the exact-arithmetic count (measured: 667 iterations at cond 1e3,
-    # n = 1024, with the switch at iteration 46, as with projection from the start).
     n, k = X.shape
-    trigger = _REORTH_TRIGGER * math.sqrt(torch.finfo(A.dtype).eps)
-    reorthogonalise = False
     capacity = min(n, tracker.max_iter) + 1
     basis: torch.Tensor | None = None
     if k * n * capacity * A.element_size() <= _REORTH_BUDGET:
@@ -221,13 +210,10 @@ def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> R
         R = torch.addcmul(R, alpha, Q, value=-1)  # R − αQ
         S = A.mT @ R
         if basis is not None and stored < capacity:
-            if not reorthogonalise:
-                overlap = torch.linalg.vecdot(basis[:, 0, :].mT, S, dim=0).abs()
-                reorthogonalise = bool((overlap > trigger * S.norm(dim=0)).any())
-            if reorthogonalise and k == 1:  # two matrix-vector products: cheaper than bmm
+            if k == 1:  # two matrix-vector products, cheaper than the batched form
                 W1 = basis[0, :stored, :]
                 S = S - W1.mT @ (W1 @ S)
-            elif reorthogonalise:
+            else:
                 W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
                 S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
         norms = S.norm(dim=0)

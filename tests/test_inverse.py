@@ -146,3 +146,10 @@ def test_callback_can_stop_and_max_iter_advice() -> None:
     short = inverse(M, method="gd", max_iter=3)
     assert short.status == "max_iter"
     assert "Raise max_iter (it was 3) or use method='newton-schulz'." in short.message
+
+
+def test_cg_reaches_a_tight_tolerance() -> None:
+    """Regression: CG reorthogonalisation switched on mid-run (an experiment) stalled here."""
+    M = random_matrix(16, cond=10, generator=torch.Generator().manual_seed(10))
+    result = inverse(M, method="cg", tol=1e-12, max_iter=100_000)
+    assert result.success and result.nit <= 16 + 4, (result.status, result.nit)

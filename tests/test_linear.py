@@ -293,24 +293,3 @@ def test_stalls_are_detected_for_constant_steps_on_non_smooth_losses() -> None:
     assert result.status == "stalled" and not result.success
     assert result.nit < 5000
     assert math.isfinite(result.residual)
-
-
-def test_cg_reorthogonalises_only_once_orthogonality_is_lost(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Note [CG reorthogonalisation]: no projection while the residuals stay orthogonal (a
-    well-conditioned system gives bit for bit the plain CGLS result), projection once they
-    do not (an ill-conditioned one keeps the exact-arithmetic iteration count)."""
-    from gdtutorial import linear
-
-    def run(A: torch.Tensor, trigger: float) -> Result:
-        monkeypatch.setattr(linear, "_REORTH_TRIGGER", trigger)
-        return solve(A, A @ torch.ones(120, dtype=torch.float64))
-
-    well = random_matrix(120, cond=2.0, generator=torch.Generator().manual_seed(4))
-    adaptive, plain = run(well, 0.01), run(well, math.inf)
-    assert adaptive.success and torch.equal(adaptive.x, plain.x)
-    ill = random_matrix(120, cond=1e4, generator=torch.Generator().manual_seed(4))
-    adaptive, plain = run(ill, 0.01), run(ill, math.inf)
-    assert adaptive.success and adaptive.nit <= 120 + 10
-    assert plain.nit > adaptive.nit + 20  # without the switch it needs many more
