@@ -5,7 +5,9 @@ The public function is :func:`solve`. Every method minimises a loss of the resid
 
 Examples
 --------
->>> import torch
+>>> import math
+
+import torch
 >>> from gdtutorial.linear import solve
 >>> A = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=torch.float64)
 >>> b = torch.tensor([9.0, 8.0], dtype=torch.float64)
@@ -16,8 +18,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import math
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import torch
 
@@ -42,6 +45,9 @@ LossFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 _SAFETY = 1.1  # power iteration underestimates λ_max; step sizes use 1.1 × the estimate
 _REORTH_BUDGET = 2**28  # bytes the CG basis for reorthogonalisation may take (256 MiB)
+_REFINE_BY = 1e-4  # cg-mixed: each float32 run shrinks the residual by this factor
+_PATIENCE = 10  # cg-mixed: a float32 run ends after this many iterations without a new low
+_SEMI_ORTHOGONAL = torch.finfo(torch.float32).eps ** 0.5  # cg-mixed: |cos| that ends a run
 
 
 # --- losses of the residual --------------------------------------------------------------------
@@ -169,20 +175,41 @@ def _gradient_descent(
     return tracker.result(status)
 
 
-def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> Result:
-    """CGLS: conjugate gradient on ``AᵀA X = AᵀB``, one independent run per column of ``B``.
+class _CGLSState:
+    """The iterate of a CGLS run: ``X``, its residual ``R = B − A X`` and ``S = Aᵀ R``."""
 
-    The normal-equation residuals ``S = Aᵀ(B − A X)`` are reorthogonalised against all the
-    earlier ones (see Note [CG reorthogonalisation]).
+    __slots__ = ("R", "S", "X")
+
+    def __init__(self, X: torch.Tensor, R: torch.Tensor, S: torch.Tensor) -> None:
+        self.X, self.R, self.S = X, R, S
+
+
+def _cgls(
+    A: torch.Tensor, state: _CGLSState, max_iter: int, *, reorthogonalise: bool = True
+) -> Iterator[_CGLSState]:
+    """CGLS: conjugate gradient on ``AᵀA X = AᵀR₀``, one independent run per column.
+
+    Starts from ``state`` and updates it after each iteration, at most ``max_iter`` times,
+    yielding it each time; the caller stops by leaving the loop, and may replace ``state.R``
+    by the true residual in between. The normal residuals ``S`` are reorthogonalised against
+    all the earlier ones (see Note [CG reorthogonalisation]).
     """
-    A, B = system.A, system.B
+    n, k = state.S.shape
     tiny = torch.finfo(A.dtype).tiny
-    R = B - A @ X
-    S = A.mT @ R
+    # One column on a CPU: the step lengths as Python floats, which saves several small tensor
+    # operations per step (on a GPU, reading them would synchronise it every time).
+    scalar = k == 1 and A.device.type == "cpu"
+
+    def dot(U: torch.Tensor, V: torch.Tensor) -> Any:  # per column, kept ≥ tiny
+        d = torch.linalg.vecdot(U, V, dim=0)
+        return max(d.item(), tiny) if scalar else d.clamp_min(tiny)
+
+    def axpy(Y: torch.Tensor, a: Any, X: torch.Tensor, sign: float = 1.0) -> torch.Tensor:
+        return torch.add(Y, X, alpha=sign * a) if scalar else torch.addcmul(Y, a, X, value=sign)
+
+    S = state.S
     P = S
-    gamma = S.square().sum(0)
-    loss, residual = system.measure(R, S)
-    status = tracker.start(X, loss=loss, residual=residual)
+    gamma = dot(S, S)
 
     # Note [CG reorthogonalisation]
     # In exact arithmetic the normal residuals S_0, S_1, ... are mutually orthogonal and CGLS
@@ -193,45 +220,137 @@ def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> R
     # exact-arithmetic behaviour; it changes only the search directions, so X and R stay
     # consistent. The basis costs n × k × iterations numbers: it is kept while that fits in
     # _REORTH_BUDGET bytes and is dropped (plain CGLS) afterwards.
-    n, k = X.shape
-    capacity = min(n, tracker.max_iter) + 1
+    capacity = min(n, max_iter) + 1
     basis: torch.Tensor | None = None
-    if k * n * capacity * A.element_size() <= _REORTH_BUDGET:
+    if reorthogonalise and k * n * capacity * A.element_size() <= _REORTH_BUDGET:
         basis = torch.empty(k, capacity, n, dtype=A.dtype, device=A.device)
-        basis[:, 0, :] = (S / S.norm(dim=0).clamp_min(tiny)).mT
+        basis[:, 0, :] = (S / gamma**0.5).mT
     stored = 1
 
-    for _ in range(1, tracker.max_iter + 1):
-        if status is not None:
-            break
+    for _ in range(max_iter):
         Q = A @ P
-        alpha = gamma / torch.linalg.vecdot(Q, Q, dim=0).clamp_min(tiny)
-        X = torch.addcmul(X, alpha, P)  # X + αP, one fused operation
-        R = torch.addcmul(R, alpha, Q, value=-1)  # R − αQ
-        S = A.mT @ R
+        alpha = gamma / dot(Q, Q)
+        state.X = axpy(state.X, alpha, P)
+        state.R = axpy(state.R, alpha, Q, sign=-1.0)
+        S = A.mT @ state.R
         if basis is not None and stored < capacity:
             if k == 1:  # two matrix-vector products, cheaper than the batched form
                 W1 = basis[0, :stored, :]
-                S = S - W1.mT @ (W1 @ S)
+                S = torch.addmm(S, W1.mT, W1 @ S, alpha=-1)
             else:
                 W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
                 S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
-        norms = S.norm(dim=0)
+        gamma_new = dot(S, S)
         if basis is not None:
             if stored < capacity:
-                basis[:, stored, :] = (S / norms.clamp_min(tiny)).mT
+                if scalar:  # written in place: one operation fewer per iteration
+                    torch.mul(S[:, 0], gamma_new**-0.5, out=basis[0, stored, :])
+                else:
+                    basis[:, stored, :] = (S / gamma_new**0.5).mT
                 stored += 1
             else:
                 basis = None
-        gamma_new = norms.square()
-        P = torch.addcmul(S, gamma_new / gamma.clamp_min(tiny), P)  # S + βP
+        P = axpy(S, gamma_new / gamma, P)  # S + βP
         gamma = gamma_new
+        state.S = S
+        yield state
+
+
+def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> Result:
+    """CGLS on ``A X = B``, stopped on the true residual (see :func:`_cgls`)."""
+    A, B = system.A, system.B
+    R = B - A @ X
+    state = _CGLSState(X, R, A.mT @ R)
+    loss, residual = system.measure(R, state.S)
+    status = tracker.start(X, loss=loss, residual=residual)
+    if status is None:
+        status = _continue_cgls(system, state, tracker)
+    return tracker.result(status)
+
+
+def _continue_cgls(system: _System, state: _CGLSState, tracker: Tracker) -> str | None:
+    """Run CGLS from ``state`` until the tracker stops it or the iterations run out."""
+    for _ in _cgls(system.A, state, tracker.max_iter - tracker.nit):  # updates state
         # the recurrence's R drifts from B − A X; the stopping test uses the true residual
-        loss, residual = system.measure(R, S)
+        loss, residual = system.measure(state.R, state.S)
         if residual <= tracker.tol:
-            R = B - A @ X
-            loss, residual = system.measure(R)
-        status = tracker.step(X, loss=loss, residual=residual)
+            state.R = system.B - system.A @ state.X
+            loss, residual = system.measure(state.R)
+        status = tracker.step(state.X, loss=loss, residual=residual)
+        if status is not None:
+            return status
+    return None
+
+
+class _Refined(NamedTuple):
+    """An iterate of ``cg-mixed``: ``X + scale·D``, formed only if the tracker returns it."""
+
+    X: torch.Tensor
+    D: torch.Tensor
+    scale: float
+
+    def tensor(self) -> torch.Tensor:
+        return self.X + self.D * self.scale
+
+
+def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> Result:
+    """CGLS in float32 inside float64 iterative refinement (see Note [Mixed precision]).
+
+    Each refinement solves ``A D = R`` for the current residual ``R = B − A X`` by CGLS in
+    float32, then forms ``X ← X + D`` and ``R = B − A X`` in float64.
+    """
+    # Note [Mixed precision]
+    # A float32 matrix-vector product moves half the bytes of a float64 one (and a 1024 × 1024
+    # float32 matrix fits in the caches of two cores), so CGLS iterations in float32 cost
+    # about half. Their accuracy is limited to roughly κ(A)·ε₃₂, but iterative refinement
+    # recovers float64 accuracy: a float32 run only has to shrink the current float64
+    # residual by _REFINE_BY. A run ends at that target, when its residual has not reached a
+    # new low for _PATIENCE iterations (float32 has run out of digits), or after n
+    # iterations; the refinement uses its best iterate. A refinement that does not halve the
+    # true residual means float32 cannot resolve the system, and the run goes on with
+    # float64 CGLS from there. The stopping test always uses the true float64 residual.
+    A, B = system.A, system.B
+    A32 = A.to(torch.float32)
+    tiny = torch.finfo(A.dtype).tiny
+    reorthogonalise = False
+    R = B - A @ X
+    loss, residual = system.measure(R)
+    status = tracker.start(X, loss=loss, residual=residual)
+    while status is None:
+        # scaled to norm 1, so that float32's range is never the limit
+        scale = max(float(R.norm().item()), tiny)
+        R32 = (R / scale).to(torch.float32)
+        inner = _CGLSState(torch.zeros_like(R32[: X.shape[0]]), R32, A32.mT @ R32)
+        target = max(tracker.tol, _REFINE_BY * residual)
+        refined_from, best, best_D, since_best = residual, math.inf, inner.X, 0
+        budget = min(A.shape[1], tracker.max_iter - tracker.nit)
+        first = inner.S / inner.S.norm(dim=0).clamp_min(tiny)
+        run = _cgls(A32, inner, budget, reorthogonalise=reorthogonalise)
+        for count, inner in enumerate(run, start=1):
+            loss, residual = system.measure(inner.R, inner.S)  # of D: scaled, that of X + D
+            loss, residual = loss * scale**2, residual * scale
+            if residual < best:
+                best, best_D, since_best = residual, inner.X, 0
+            else:
+                since_best += 1
+            lost = False
+            if not reorthogonalise and count % 8 == 0:
+                overlap = torch.linalg.vecdot(inner.S, first, dim=0).abs() / inner.S.norm(dim=0)
+                lost = bool((overlap > _SEMI_ORTHOGONAL).any())
+                reorthogonalise = lost  # the next runs reorthogonalise
+            refine = residual <= target or since_best >= _PATIENCE or count == budget or lost
+            state: torch.Tensor | _Refined = _Refined(X, inner.X, scale)
+            if refine:
+                X = X + best_D * scale
+                R = B - A @ X
+                loss, residual = system.measure(R)
+                state = X
+            status = tracker.step(state, loss=loss, residual=residual)
+            if status is not None or refine:
+                break
+        if status is None and residual > 0.5 * refined_from:  # float32 is not enough
+            status = _continue_cgls(system, _CGLSState(X, R, A.mT @ R), tracker)
+            break
     return tracker.result(status)
 
 
@@ -267,7 +386,8 @@ def _torch_optimizer(
     return tracker.result(status)
 
 
-_METHODS = ("gd", "momentum", "nesterov", "cg", "sgd", "adam")
+_METHODS = ("gd", "momentum", "nesterov", "cg", "cg-mixed", "sgd", "adam")
+_CG_METHODS = ("cg", "cg-mixed")
 
 
 def solve(
@@ -389,17 +509,22 @@ def solve(
     tol = check_tol(tol)
     max_iter = check_max_iter(max_iter)
     callback = check_callback(callback)
-    if method == "cg":
+    if method in _CG_METHODS:
         if loss != "l2":
             raise ValueError(
-                f"Expected loss='l2' with method='cg' (CG minimises ½‖Ax − b‖²), got {loss!r}"
+                f"Expected loss='l2' with method={method!r} (CG minimises ½‖Ax − b‖²), got {loss!r}"
             )
         for name, value in (("lr", lr), ("momentum", momentum)):
             if value is not None:
                 raise ValueError(
-                    f"Expected {name}=None with method='cg' (CG chooses its own steps), "
+                    f"Expected {name}=None with method={method!r} (CG chooses its own steps), "
                     f"got {value!r}"
                 )
+    if method == "cg-mixed" and A.dtype != torch.float64:
+        raise TypeError(
+            "Expected float64 A and b with method='cg-mixed' (it iterates in float32 and "
+            f"refines in float64), got {A.dtype}; use method='cg'"
+        )
     if method == "gd" and momentum is not None:
         raise ValueError(
             f"Expected momentum=None with method='gd' (use method='momentum'), got {momentum!r}"
@@ -416,10 +541,13 @@ def solve(
     if tol is None:
         tol = default_tol(A.dtype)
     if max_iter is None:
-        max_iter = max(100, 4 * size) if method == "cg" else min(100_000, max(1000, 100 * size))
+        max_iter = (
+            max(100, 4 * size) if method in _CG_METHODS else min(100_000, max(1000, 100 * size))
+        )
 
-    def build(state: torch.Tensor, **fields: Any) -> Result:
-        return Result(x=state.reshape(x_shape), **fields)
+    def build(state: torch.Tensor | _Refined, **fields: Any) -> Result:
+        x = state.tensor() if isinstance(state, _Refined) else state
+        return Result(x=x.reshape(x_shape), **fields)
 
     estimates: dict[str, float] = {}
 
@@ -444,13 +572,13 @@ def solve(
     advice: dict[str, str | Callable[[], str]] = {
         "diverged": safer_lr,
         "max_iter": f"Raise max_iter (it was {max_iter})"
-        + (" or try method='cg'." if method != "cg" else "."),
+        + (" or try method='cg'." if method not in _CG_METHODS else "."),
         "stalled": "The system may be singular without an exact solution, or too "
         "ill-conditioned for this method and dtype"
-        + ("; try method='cg' or float64." if method != "cg" else "; try float64."),
+        + ("; try method='cg' or float64." if method not in _CG_METHODS else "; try float64."),
     }
 
-    stall_window = max(100, size // 2) if method == "cg" else 1000
+    stall_window = max(100, size // 2) if method in _CG_METHODS else 1000
     tracker = Tracker(
         method=method,
         tol=tol,
@@ -463,6 +591,8 @@ def solve(
 
     if method == "cg":
         return _conjugate_gradient(system, X, tracker)
+    if method == "cg-mixed":
+        return _mixed_conjugate_gradient(system, X, tracker)
     if method in ("gd", "momentum", "nesterov"):
         beta = momentum
         if loss == "l2" and lr is None:

@@ -232,7 +232,7 @@ def test_k_out_of_range(k: int) -> None:
 @pytest.mark.parametrize(
     ("call", "valid"),
     [
-        (_solve, "'adam', 'cg', 'gd', 'momentum', 'nesterov', 'sgd'"),
+        (_solve, "'adam', 'cg', 'cg-mixed', 'gd', 'momentum', 'nesterov', 'sgd'"),
         (_inverse, "'cg', 'gd', 'momentum', 'newton-schulz'"),
         (_svd, "'orthogonal-iteration', 'penalty', 'riemannian'"),
     ],
