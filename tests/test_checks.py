@@ -256,6 +256,10 @@ def test_settings_a_method_does_not_use() -> None:
         solve(A, b, loss="l1")
     with pytest.raises(ValueError, match="Expected lr=None with method='cg'"):
         solve(A, b, lr=0.1)
+    with pytest.raises(ValueError, match="Expected loss='l2' with method='cg-mixed'"):
+        solve(A, b, method="cg-mixed", loss="l1")
+    with pytest.raises(ValueError, match="Expected momentum=None with method='cg-mixed'"):
+        solve(A, b, method="cg-mixed", momentum=0.5)
     with pytest.raises(ValueError, match="Expected momentum=None with method='gd'"):
         solve(A, b, method="gd", momentum=0.5)
     with pytest.raises(ValueError, match="Expected lr=None with method='newton-schulz'"):
@@ -266,6 +270,15 @@ def test_settings_a_method_does_not_use() -> None:
         svd(A, method="riemannian", momentum=0.5)
     with pytest.raises(ValueError, match="Expected lr=None with method='orthogonal-iteration'"):
         svd(A, lr=0.5)
+
+
+def test_cg_mixed_needs_float64_input() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"Expected float64 A and b with method='cg-mixed' \(it iterates in float32 and "
+        r"refines in float64\), got torch\.float32; use method='cg'",
+    ):
+        solve(A.float(), b.float(), method="cg-mixed")
 
 
 def test_callable_loss_must_return_a_scalar() -> None:

@@ -126,7 +126,7 @@ def test_least_squares_matches_lstsq_and_stops_on_the_normal_residual() -> None:
     A = random_matrix(30, 6, cond=20.0, generator=generator)
     b = torch.randn(30, dtype=torch.float64, generator=generator)  # not in the range of A
     expected = torch.linalg.lstsq(A, b[:, None]).solution[:, 0]
-    for method in ["cg", "gd", "momentum"]:
+    for method in ["cg", "cg-mixed", "gd", "momentum"]:
         result = solve(A, b, method=method, max_iter=10_000)
         assert result.success, f"{method}: {result.message}"
         # a normal residual of 1e-6 bounds the error by κ(AᵀA)·1e-6 = 20²·1e-6
@@ -134,11 +134,12 @@ def test_least_squares_matches_lstsq_and_stops_on_the_normal_residual() -> None:
         assert _relative_residual(A, b, result.x) > 0.1  # the plain residual cannot vanish
 
 
-def test_underdetermined_cg_finds_the_minimum_norm_solution() -> None:
+@pytest.mark.parametrize("method", ["cg", "cg-mixed"])
+def test_underdetermined_cg_finds_the_minimum_norm_solution(method: str) -> None:
     generator = torch.Generator().manual_seed(2)
     A = random_matrix(5, 9, cond=10.0, generator=generator)
     b = torch.randn(5, dtype=torch.float64, generator=generator)
-    result = solve(A, b)
+    result = solve(A, b, method=method)
     assert result.success
     torch.testing.assert_close(result.x, torch.linalg.pinv(A) @ b, rtol=1e-5, atol=1e-6)
 
@@ -159,7 +160,7 @@ def test_explicit_x0_is_the_start_and_is_not_modified() -> None:
     x0_copy, A_copy, b_copy = x0.clone(), A.clone(), b.clone()
     result = solve(A, b, x0, method="gd", max_iter=1)
     assert result.loss_history[0].item() == pytest.approx(0.5 * float((A @ x0 - b).square().sum()))
-    for method in ["cg", "gd", "momentum", "nesterov", "sgd", "adam"]:
+    for method in ["cg", "cg-mixed", "gd", "momentum", "nesterov", "sgd", "adam"]:
         solve(A, b, x0, method=method, max_iter=3)
         solve(A, b, x0, method="gd", loss=lambda r: r.abs().sum(), max_iter=3)
     assert torch.equal(x0, x0_copy) and torch.equal(A, A_copy) and torch.equal(b, b_copy)
@@ -231,14 +232,15 @@ def test_singular_inconsistent_system_never_reports_success() -> None:
         generator=torch.Generator().manual_seed(4),
     )
     b = torch.randn(8, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
-    for method in ["cg", "gd", "momentum", "nesterov"]:
+    for method in ["cg", "cg-mixed", "gd", "momentum", "nesterov"]:
         result = solve(A, b, method=method, max_iter=3000)
         assert not result.success, method
         assert result.status in {"stalled", "max_iter"}
         assert _relative_residual(A, b, result.x) > 1e-3
-    stalled = solve(A, b, method="cg", max_iter=1000)
-    assert stalled.status == "stalled"
-    assert "singular" in stalled.message
+    for method in ["cg", "cg-mixed"]:
+        stalled = solve(A, b, method=method, max_iter=1000)
+        assert stalled.status == "stalled", method
+        assert "singular" in stalled.message
 
 
 def test_singular_consistent_system_is_solved() -> None:
@@ -293,3 +295,87 @@ def test_stalls_are_detected_for_constant_steps_on_non_smooth_losses() -> None:
     assert result.status == "stalled" and not result.success
     assert result.nit < 5000
     assert math.isfinite(result.residual)
+
+
+# --- cg-mixed: float32 CGLS inside float64 iterative refinement -------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_cg_mixed_solves_each_case_in_float64(case: Case, device: torch.device) -> None:
+    A, b, x_true = case.build(torch.float64, device)
+    result = solve(A, b, method="cg-mixed")
+    assert result.success and result.method == "cg-mixed", result.message
+    assert result.x.shape == x_true.shape
+    assert result.x.dtype == torch.float64 and result.x.device == A.device
+    if case.m > case.n:
+        measured = float((A.mT @ (A @ result.x - b)).norm() / (A.mT @ b).norm())
+    else:
+        measured = _relative_residual(A, b, result.x)
+    assert measured <= 1e-6 * 1.01 and result.residual <= 1e-6
+    assert result.loss_history.shape == (result.nit + 1,)
+
+
+def test_cg_mixed_refines_beyond_float32_precision() -> None:
+    A = random_matrix(200, cond=10.0, generator=torch.Generator().manual_seed(8))
+    b = A @ torch.ones(200, dtype=torch.float64)
+    in_float32 = solve(A.float(), b.float(), tol=1e-9)
+    assert not in_float32.success  # float32 alone stalls near 1e-7
+    result = solve(A, b, method="cg-mixed", tol=1e-12)
+    assert result.success, result.message
+    assert _relative_residual(A, b, result.x) <= 1e-12
+    # each restart of CG costs some steps, not many: CG itself needs 104 here, cg-mixed 132
+    assert result.nit <= 1.5 * solve(A, b, tol=1e-12).nit
+
+
+def test_cg_mixed_handles_ill_conditioned_systems() -> None:
+    # the first float32 run loses orthogonality; later runs reorthogonalise
+    A = random_matrix(200, cond=1e3, generator=torch.Generator().manual_seed(3))
+    b = A @ torch.ones(200, dtype=torch.float64)
+    result = solve(A, b, method="cg-mixed")
+    assert result.success, result.message
+    assert _relative_residual(A, b, result.x) <= 1e-6
+    assert result.nit <= 2 * 200
+
+
+@pytest.mark.parametrize("cond", [1e6, 1e8])
+def test_cg_mixed_goes_on_in_float64_where_float32_cannot_resolve(cond: float) -> None:
+    A = random_matrix(40, cond=cond, generator=torch.Generator().manual_seed(9))
+    b = torch.randn(40, dtype=torch.float64, generator=torch.Generator().manual_seed(10))
+    in_float32 = solve(A.float(), b.float(), tol=1e-6)
+    assert not in_float32.success
+    result = solve(A, b, method="cg-mixed")
+    assert result.success, result.message
+    assert _relative_residual(A, b, result.x) <= 1e-6
+
+
+def test_cg_mixed_callback_sees_iterates_and_can_stop() -> None:
+    A, b, _ = CASES[1].build()
+    seen: list[Result] = []
+
+    def callback(result: Result) -> bool:
+        seen.append(result)
+        return result.nit == 5
+
+    result = solve(A, b, method="cg-mixed", callback=callback)
+    assert result.status == "callback" and result.nit == 5
+    assert [r.nit for r in seen] == [1, 2, 3, 4, 5]
+    assert all(r.x.dtype == torch.float64 and r.x.shape == (16,) for r in seen)
+    # the iterate handed out is the one whose residual is reported
+    for r in seen:
+        assert _relative_residual(A, b, r.x) == pytest.approx(r.residual, rel=1e-3)
+    assert torch.equal(result.x, seen[-1].x) or result.residual <= seen[-1].residual
+
+
+def test_cg_mixed_runs_out_of_iterations_with_its_best_iterate() -> None:
+    A = random_matrix(200, cond=1e3, generator=torch.Generator().manual_seed(3))
+    b = A @ torch.ones(200, dtype=torch.float64)
+    result = solve(A, b, method="cg-mixed", max_iter=30)
+    assert result.status == "max_iter" and result.nit == 30 and not result.success
+    assert "Raise max_iter (it was 30)." in result.message
+    assert _relative_residual(A, b, result.x) == pytest.approx(result.residual, rel=1e-3)
+    assert result.residual == pytest.approx(min(r for r in _residuals(result, b)), rel=1e-9)
+
+
+def _residuals(result: Result, b: torch.Tensor) -> list[float]:
+    # loss = ½‖r‖², so ‖r‖/‖b‖ = √(2·loss)/‖b‖
+    return [math.sqrt(2 * v) / float(b.norm()) for v in result.loss_history.tolist()]

@@ -62,6 +62,35 @@ def test_cg_meets_its_stopping_rule_on_the_true_residual(
 
 
 @SETTINGS
+@given(
+    m=st.integers(1, 12),
+    n=st.integers(1, 12),
+    k=st.integers(0, 3),
+    log_cond=st.floats(0.0, 6.0),
+    seed=seeds,
+)
+def test_cg_mixed_meets_the_float64_stopping_rule(
+    m: int, n: int, k: int, log_cond: float, seed: int
+) -> None:
+    # up to κ = 1e6, where float32 alone cannot reach 1e-6 and refinement must carry it
+    generator = torch.Generator().manual_seed(seed)
+    A = random_matrix(m, n, cond=10**log_cond if min(m, n) > 1 else 1.0, generator=generator)
+    b = torch.randn(m, k, generator=generator) if k else torch.randn(m, generator=generator)
+    b = b.double()
+    A_copy, b_copy = A.clone(), b.clone()
+    result = solve(A, b, method="cg-mixed")
+    assert torch.equal(A, A_copy) and torch.equal(b, b_copy)
+    assert result.success, result.message
+    assert result.x.shape == ((n, k) if k else (n,)) and result.x.dtype == torch.float64
+    assert result.loss_history.shape == (result.nit + 1,)
+    if m > n:
+        measured = (A.mT @ (A @ result.x - b)).norm() / (A.mT @ b).norm()
+    else:
+        measured = (A @ result.x - b).norm() / b.norm()
+    assert float(measured) <= 1.01e-6
+
+
+@SETTINGS
 @given(n=st.integers(1, 10), dtype=dtypes, data=st.data(), seed=seeds)
 def test_gradient_methods_solve_well_conditioned_systems(
     n: int, dtype: torch.dtype, data: st.DataObject, seed: int
