@@ -42,7 +42,7 @@ from gdtutorial.devices import Timing, default_device, format_seconds, time_medi
 from gdtutorial.inverse import inverse
 from gdtutorial.linear import solve
 from gdtutorial.matrices import random_matrix
-from gdtutorial.result import SVDResult
+from gdtutorial.result import Result, SVDResult
 from gdtutorial.svd import svd
 
 __all__ = [
@@ -78,6 +78,9 @@ class Case:
         Target: our median time at most this many times ``torch.linalg``'s.
     max_iterations : int or None
         Target: at most this many iterations, if set.
+    method : str or None
+        The solver's ``method``; ``None`` means its default. A ``"cg-mixed"`` case needs
+        float64 and is left out of float32 runs.
     """
 
     name: str
@@ -87,6 +90,7 @@ class Case:
     cond: float
     max_ratio: float
     max_iterations: int | None = None
+    method: str | None = None
 
     @property
     def target(self) -> str:
@@ -97,10 +101,30 @@ class Case:
         return text
 
 
-#: The cases of issue 3, with its targets (float64, tolerance 1e-6).
+#: The cases of issue 3, with its targets (float64, tolerance 1e-6). Each ``solve`` case runs
+#: twice: with the default method ``cg``, and with ``cg-mixed`` (float32 steps inside float64
+#: refinement), under the same target.
 CASES: tuple[Case, ...] = (
     Case("solve-cond10", "solve", n=1024, quick_n=48, cond=10.0, max_ratio=2.0),
+    Case(
+        "solve-cond10-mixed",
+        "solve",
+        n=1024,
+        quick_n=48,
+        cond=10.0,
+        max_ratio=2.0,
+        method="cg-mixed",
+    ),
     Case("solve-cond1e3", "solve", n=1024, quick_n=48, cond=1e3, max_ratio=100.0),
+    Case(
+        "solve-cond1e3-mixed",
+        "solve",
+        n=1024,
+        quick_n=48,
+        cond=1e3,
+        max_ratio=100.0,
+        method="cg-mixed",
+    ),
     Case(
         "inverse-cond1e3", "inverse", n=256, quick_n=24, cond=1e3, max_ratio=30.0, max_iterations=35
     ),
@@ -161,7 +185,12 @@ def _solve_problem(
         residual = _norm(_accurate(a) @ x - _accurate(b)) / _norm(_accurate(b))
         return residual, _norm(x - ref) / _norm(ref)
 
-    return (lambda: solve(a, b, tol=tol)), (lambda: torch.linalg.solve(a, b)), accuracy
+    def ours() -> Result:
+        if case.method is None:  # solve's default method
+            return solve(a, b, tol=tol)
+        return solve(a, b, method=case.method, tol=tol)
+
+    return ours, (lambda: torch.linalg.solve(a, b)), accuracy
 
 
 def _inverse_problem(
@@ -287,6 +316,10 @@ class ProgressBar:
 _REFERENCE_MIN_TIME = 0.05
 
 
+def _runs_in(case: Case, dtype: torch.dtype) -> bool:
+    return case.method != "cg-mixed" or dtype == torch.float64
+
+
 def _default_tol(dtype: torch.dtype) -> float:
     return 1e-6 if dtype == torch.float64 else 1e-4
 
@@ -306,7 +339,8 @@ def run_benchmark(
     Parameters
     ----------
     cases : sequence of str, optional
-        Names from :data:`CASES`; all of them by default.
+        Names from :data:`CASES`; by default all of them (for float32, all but the
+        ``cg-mixed`` ones).
     device : str or torch.device, optional
         Where to run; :func:`gdtutorial.devices.default_device` by default.
     dtype : torch.dtype, optional
@@ -346,12 +380,21 @@ def run_benchmark(
     >>> rows[0].case, rows[0].size, rows[0].met
     ('inverse-cond1e3', '24x24', None)
     """
-    names = [case.name for case in CASES] if cases is None else list(cases)
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"Expected dtype torch.float32 or torch.float64, got {dtype}")
+    if cases is None:
+        names = [case.name for case in CASES if _runs_in(case, dtype)]
+    else:
+        names = list(cases)
     unknown = [name for name in names if name not in _CASES_BY_NAME]
     if unknown:
         raise ValueError(f"Expected case names from {sorted(_CASES_BY_NAME)}, got {unknown}")
-    if dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"Expected dtype torch.float32 or torch.float64, got {dtype}")
+    float64_only = [name for name in names if not _runs_in(_CASES_BY_NAME[name], dtype)]
+    if float64_only:
+        raise ValueError(
+            f"Expected cases that run in {str(dtype).removeprefix('torch.')}, got "
+            f"{float64_only} (method 'cg-mixed' needs float64)"
+        )
     if progress is not None and not isinstance(progress, ProgressBar):
         raise TypeError(f"Expected progress to be a ProgressBar or None, got {progress!r}")
     for name, value, low in (("repeat", repeat, 1), ("seed", seed, 0)):
@@ -634,7 +677,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, device: torch.device, command: list[str]) -> int:
-    names = args.cases or [case.name for case in CASES]
+    dtype = getattr(torch, args.dtype)
+    names = args.cases or [case.name for case in CASES if _runs_in(case, dtype)]
     progress = ProgressBar(
         (args.repeat + 1) * len(names), enabled=False if args.no_progress else None
     )
@@ -642,7 +686,7 @@ def _run(args: argparse.Namespace, device: torch.device, command: list[str]) -> 
         rows = run_benchmark(
             names,
             device=device,
-            dtype=getattr(torch, args.dtype),
+            dtype=dtype,
             repeat=args.repeat,
             quick=args.quick,
             seed=args.seed,

@@ -216,8 +216,8 @@ def _cgls(
     # matrix with cond 1e3: about 3,500 iterations instead of 600). Projecting each new S out
     # of the span of the earlier ones (classical Gram–Schmidt, one pass) restores the
     # exact-arithmetic behaviour; it changes only the search directions, so X and R stay
-    # consistent. The basis costs n × k × iterations numbers: it is kept while that fits in
-    # _REORTH_BUDGET bytes and is dropped (plain CGLS) afterwards.
+    # consistent. The basis costs n × k × iterations numbers, at most n + 1 per column before
+    # CG restarts; it is kept only if that fits in _REORTH_BUDGET bytes (else plain CGLS).
     capacity = min(n, max_iter) + 1
     fits = k * n * capacity * A.element_size() <= _REORTH_BUDGET
     steps = 0
@@ -245,22 +245,21 @@ def _cgls(
                     W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
                     S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
             gamma_new = dot(S, S)
-            if basis is not None:
-                if stored < capacity:
-                    if scalar:  # written in place: one operation fewer per iteration
-                        torch.mul(S[:, 0], gamma_new**-0.5, out=basis[0, stored, :])
-                    else:
-                        basis[:, stored, :] = (S / gamma_new**0.5).mT
-                    stored += 1
+            if basis is not None and stored < capacity:
+                if scalar:  # written in place: one operation fewer per iteration
+                    torch.mul(S[:, 0], gamma_new**-0.5, out=basis[0, stored, :])
                 else:
-                    basis = None
+                    basis[:, stored, :] = (S / gamma_new**0.5).mT
+                stored += 1
             P = axpy(S, gamma_new / gamma, P)  # S + βP
             gamma = gamma_new
             state.S = S
             steps += 1
             R = state.R
             yield state
-            if state.R is not R:  # replaced by the true residual: restart from it
+            # restart when the caller replaced R by the true residual, or when the basis is
+            # full: n orthogonal directions are spent, and what is left of S is rounding
+            if state.R is not R or (basis is not None and stored == capacity):
                 state.S = A.mT @ state.R
                 break
 

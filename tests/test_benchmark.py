@@ -97,12 +97,14 @@ def _small_case(monkeypatch: pytest.MonkeyPatch, name: str, **changes: object) -
 
 
 def test_cases_are_the_issues_cases_and_targets() -> None:
-    summary = {(c.kind, c.n, c.cond, c.max_ratio, c.max_iterations) for c in CASES}
+    summary = {(c.kind, c.method, c.n, c.cond, c.max_ratio, c.max_iterations) for c in CASES}
     assert summary == {
-        ("solve", 1024, 10.0, 2.0, None),
-        ("solve", 1024, 1e3, 100.0, None),
-        ("inverse", 256, 1e3, 30.0, 35),
-        ("svd", 256, 1e3, 200.0, None),
+        ("solve", None, 1024, 10.0, 2.0, None),
+        ("solve", "cg-mixed", 1024, 10.0, 2.0, None),
+        ("solve", None, 1024, 1e3, 100.0, None),
+        ("solve", "cg-mixed", 1024, 1e3, 100.0, None),
+        ("inverse", None, 256, 1e3, 30.0, 35),
+        ("svd", None, 256, 1e3, 200.0, None),
     }
     assert benchmark._CASES_BY_NAME["inverse-cond1e3"].target == "ratio <= 30, iterations <= 35"
 
@@ -110,6 +112,7 @@ def test_cases_are_the_issues_cases_and_targets() -> None:
 def test_run_benchmark_quick_rows_are_accurate_and_unjudged() -> None:
     rows = run_benchmark(device="cpu", repeat=1, quick=True)
     assert [row.case for row in rows] == [case.name for case in CASES]
+    assert [row.method for row in rows[:4]] == ["cg", "cg-mixed", "cg", "cg-mixed"]
     for row, case in zip(rows, CASES, strict=True):
         assert row.size == f"{case.quick_n}x{case.quick_n}"
         assert row.status == "converged", row
@@ -128,6 +131,17 @@ def test_run_benchmark_float32_uses_the_float32_tolerance() -> None:
     )
     assert row.dtype == "float32" and row.tol == 1e-4
     assert row.residual <= 10 * row.tol
+
+
+def test_float32_runs_leave_out_the_mixed_precision_cases() -> None:
+    rows = run_benchmark(device="cpu", dtype=torch.float32, repeat=1, quick=True)
+    assert [row.case for row in rows] == [c.name for c in CASES if c.method != "cg-mixed"]
+    with pytest.raises(
+        ValueError,
+        match=r"Expected cases that run in float32, got \['solve-cond10-mixed'\] "
+        r"\(method 'cg-mixed' needs float64\)",
+    ):
+        run_benchmark(["solve-cond10-mixed"], dtype=torch.float32, quick=True)
 
 
 def test_run_benchmark_is_reproducible_in_its_accuracy() -> None:
