@@ -20,7 +20,7 @@ EXPECTED_FIGURES = {
     "book/solving-axb": 8,
     "book/matrix-inverse": 5,
     "book/svd": 5,
-    "book/gpu-notes": 4,
+    "book/gpu-notes": 5,
     "book/api": 0,
     "book/bibliography": 0,
 }
