@@ -45,6 +45,7 @@ from .result import STATUS_MESSAGES, Result
 __all__ = [
     "EXPLOSION",
     "Tracker",
+    "binary_scale",
     "default_tol",
     "estimate_lambda_max",
     "estimate_lambda_min",
@@ -221,6 +222,25 @@ class Tracker:
         return self.build(state, **self._fields(status, message, residual))
 
 
+def binary_scale(A: torch.Tensor) -> int:
+    """An exponent ``e`` such that ``A·2^-e`` has its largest entry near 1, or 0 when it is
+    already within ``[2^-16, 2^16]`` (or ``A`` is 0).
+
+    Scaling by a power of two is exact. Methods that form squares of ``A``'s size (``AᵀA``
+    products, ``‖Av‖²``) use it to keep them inside the dtype's range.
+
+    Examples
+    --------
+    >>> import torch
+    >>> binary_scale(torch.tensor([[3.0, 1e30]])), binary_scale(torch.tensor([[3.0, 1.0]]))
+    (100, 0)
+    """
+    largest = float(torch.linalg.vector_norm(A, ord=math.inf).item())
+    if largest == 0 or 2**-16 <= largest <= 2**16:
+        return 0
+    return round(math.log2(largest))
+
+
 def _start_vector(n: int, like: torch.Tensor) -> torch.Tensor:
     # a fixed pseudo-random start, so estimates are reproducible and the global RNG untouched
     generator = torch.Generator().manual_seed(20200214)
@@ -241,6 +261,9 @@ def estimate_lambda_max(A: torch.Tensor, *, iters: int = 30) -> float:
     >>> print(f"{estimate_lambda_max(A):.4f}")
     9.0000
     """
+    shift = binary_scale(A)  # the iteration runs on A·2^-shift, whose squares cannot overflow
+    if shift:
+        A = A * 2.0**-shift
     v = _start_vector(A.shape[1], A)
     estimate = torch.zeros((), dtype=A.dtype, device=A.device)
     for _ in range(iters):
@@ -250,7 +273,7 @@ def estimate_lambda_max(A: torch.Tensor, *, iters: int = 30) -> float:
         if norm == 0:
             return 0.0
         v = w / norm
-    return float(estimate.item())
+    return math.ldexp(float(estimate.item()), 2 * shift)
 
 
 def estimate_lambda_min(A: torch.Tensor, lambda_max: float, *, iters: int = 30) -> float:
@@ -266,13 +289,17 @@ def estimate_lambda_min(A: torch.Tensor, lambda_max: float, *, iters: int = 30) 
     >>> print(f"{estimate_lambda_min(A, 9.0):.3f}")
     1.000
     """
+    shift = binary_scale(A)  # as in estimate_lambda_max
+    if shift:
+        A = A * 2.0**-shift
+    top = math.ldexp(lambda_max, -2 * shift)
     v = _start_vector(A.shape[1], A)
     estimate = torch.zeros((), dtype=A.dtype, device=A.device)
     for _ in range(iters):
-        w = lambda_max * v - A.mT @ (A @ v)
+        w = top * v - A.mT @ (A @ v)
         estimate = v @ w
         norm = w.norm()
         if norm == 0:
             return lambda_max
         v = w / norm
-    return min(max(lambda_max - float(estimate.item()), 0.0), lambda_max)
+    return min(max(math.ldexp(top - float(estimate.item()), 2 * shift), 0.0), lambda_max)

@@ -35,7 +35,7 @@ from ._checks import (
     check_tensor,
     check_tol,
 )
-from ._loop import Tracker, default_tol, estimate_lambda_max, estimate_lambda_min
+from ._loop import Tracker, binary_scale, default_tol, estimate_lambda_max, estimate_lambda_min
 from .result import Result
 
 __all__ = ["solve"]
@@ -268,23 +268,32 @@ def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> R
     """CGLS on ``A X = B``, stopped on the true residual (see :func:`_cgls`)."""
     A, B = system.A, system.B
     R = B - A @ X
-    state = _CGLSState(X, R, A.mT @ R)
-    loss, residual = system.measure(R, state.S)
+    loss, residual = system.measure(R)
     status = tracker.start(X, loss=loss, residual=residual)
     if status is None:
-        status = _continue_cgls(system, state, tracker)
+        status = _continue_cgls(system, X, R, tracker)
     return tracker.result(status)
 
 
-def _continue_cgls(system: _System, state: _CGLSState, tracker: Tracker) -> str | None:
-    """Run CGLS from ``state`` until the tracker stops it or the iterations run out."""
-    for _ in _cgls(system.A, state, tracker.max_iter - tracker.nit):  # updates state
+def _continue_cgls(
+    system: _System, X: torch.Tensor, R: torch.Tensor, tracker: Tracker
+) -> str | None:
+    """Run CGLS from ``X`` (with ``R = B − A X``) until the tracker stops it or the iterations
+    run out; returns the status (``None`` for the latter)."""
+    # CG forms squares of A's size: where A's entries are far from 1, it runs exactly on
+    # A·2^-shift, whose solution is X·2^shift
+    shift = binary_scale(system.A)
+    A = system.A if shift == 0 else system.A * 2.0**-shift
+    state = _CGLSState(X if shift == 0 else X * 2.0**shift, R, A.mT @ R)
+    for _ in _cgls(A, state, tracker.max_iter - tracker.nit):  # updates state
+        X = state.X if shift == 0 else state.X * 2.0**-shift
+        normal = state.S if shift == 0 else state.S * 2.0**shift  # Aᵀ R
         # the recurrence's R drifts from B − A X; the stopping test uses the true residual
-        loss, residual = system.measure(state.R, state.S)
+        loss, residual = system.measure(state.R, normal)
         if residual <= tracker.tol:
-            state.R = system.B - system.A @ state.X
+            state.R = system.B - system.A @ X
             loss, residual = system.measure(state.R)
-        status = tracker.step(state.X, loss=loss, residual=residual)
+        status = tracker.step(X, loss=loss, residual=residual)
         if status is not None:
             return status
     return None
@@ -298,7 +307,7 @@ class _Refined(NamedTuple):
     scale: float
 
     def tensor(self) -> torch.Tensor:
-        return self.X + self.D * self.scale
+        return self.X + self.D.to(self.X.dtype) * self.scale
 
 
 def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> Result:
@@ -322,16 +331,22 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
     # well: the run goes on with float64 CGLS from there. The stopping test always uses the
     # true float64 residual.
     A, B = system.A, system.B
-    A32 = A.to(torch.float32)
+    # float32's range must hold CG's products: A is scaled by a power of two (exactly) when
+    # its entries are far from 1
+    shift = binary_scale(A)
+    A32 = (A if shift == 0 else A * 2.0**-shift).to(torch.float32)
+    unshift, least_squares = 2.0**shift, system.least_squares
     tiny, tiny32 = torch.finfo(A.dtype).tiny, torch.finfo(torch.float32).tiny
     reorthogonalise = False
     R = B - A @ X
     loss, residual = system.measure(R)
     status = tracker.start(X, loss=loss, residual=residual)
     while status is None and tracker.nit < tracker.max_iter:
-        # scaled to norm 1, so that float32's range is never the limit
-        scale = max(float(R.norm().item()), tiny)
-        R32 = (R / scale).to(torch.float32)
+        # scaled to norm 1, so that float32's range is never the limit; D solves
+        # (A·2^-shift) D = R/‖R‖, so the correction to X is D·‖R‖·2^-shift
+        norm = max(float(R.norm().item()), tiny)
+        R32 = (R / norm).to(torch.float32)
+        scale = norm * 2.0**-shift
         inner = _CGLSState(torch.zeros_like(X, dtype=torch.float32), R32, A32.mT @ R32)
         target = max(tracker.tol, _REFINE_BY * residual)
         refined_from, best, best_D, since_best = residual, math.inf, inner.X, 0
@@ -339,8 +354,9 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
         first = inner.S / inner.S.norm(dim=0).clamp_min(tiny32)
         run = _cgls(A32, inner, budget, reorthogonalise=reorthogonalise)
         for count, inner in enumerate(run, start=1):
-            loss, residual = system.measure(inner.R, inner.S)  # of D: scaled, that of X + D
-            loss, residual = loss * scale**2, residual * scale
+            # the residual of D, scaled back: that of X + D (S is scaled by 2^-shift too)
+            loss, residual = system.measure(inner.R, inner.S)
+            loss, residual = loss * norm**2, residual * norm * (unshift if least_squares else 1)
             if residual < best:
                 best, best_D, since_best = residual, inner.X, 0
             else:
@@ -354,7 +370,7 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
             refine = residual <= target or since_best >= _PATIENCE or count == budget or lost
             state: torch.Tensor | _Refined = _Refined(X, inner.X, scale)
             if refine:
-                X = X + best_D * scale
+                X = X + best_D.to(X.dtype) * scale  # in float64: scale may exceed float32
                 R = B - A @ X
                 loss, residual = system.measure(R)
                 state = X
@@ -362,7 +378,7 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
             if status is not None or refine:
                 break
         if status is None and residual > _MIN_GAIN * refined_from:  # float32 is not enough
-            status = _continue_cgls(system, _CGLSState(X, R, A.mT @ R), tracker)
+            status = _continue_cgls(system, X, R, tracker)
             break
     return tracker.result(status)
 
@@ -599,13 +615,19 @@ def solve(
         used = "Polyak's step" if lr is None else f"lr={lr:.3g}"  # lr: the one in use
         return f"The step size ({used}) is too large; try lr={safe:.3g}."
 
+    tries = ([] if method in _CG_METHODS else ["method='cg'"]) + (
+        [] if A.dtype == torch.float64 else ["float64"]
+    )
     advice: dict[str, str | Callable[[], str]] = {
-        "diverged": safer_lr,
+        # CG has no step size: it diverges only when its numbers leave the dtype's range
+        "diverged": safer_lr
+        if method not in _CG_METHODS
+        else "Its numbers left the range of the dtype: rescale A and b towards 1.",
         "max_iter": f"Raise max_iter (it was {max_iter})"
         + (" or try method='cg'." if method not in _CG_METHODS else "."),
         "stalled": "The system may be singular without an exact solution, or too "
         "ill-conditioned for this method and dtype"
-        + ("; try method='cg' or float64." if method not in _CG_METHODS else "; try float64."),
+        + (f"; try {' or '.join(tries)}." if tries else "."),
     }
 
     stall_window = max(100, size // 2) if method in _CG_METHODS else 1000

@@ -379,3 +379,29 @@ def test_cg_mixed_runs_out_of_iterations_with_its_best_iterate() -> None:
 def _residuals(result: Result, b: torch.Tensor) -> list[float]:
     # loss = ½‖r‖², so ‖r‖/‖b‖ = √(2·loss)/‖b‖
     return [math.sqrt(2 * v) / float(b.norm()) for v in result.loss_history.tolist()]
+
+
+# --- entries far from 1 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1e-100, 1e-20, 1e20, 1e100])
+@pytest.mark.parametrize("method", ["cg", "cg-mixed", "gd"])
+def test_entries_far_from_one_are_scaled_exactly(method: str, size: float) -> None:
+    # CG's squares of 1e100 overflow float64 and float32 overflows at 3e38: the solvers scale
+    # A by a power of two; the step-size estimates of gd do too
+    A = random_matrix(20, cond=10.0, generator=torch.Generator().manual_seed(11)) * size
+    b = A @ torch.ones(20, dtype=torch.float64)
+    result = solve(A, b, method=method)
+    assert result.success, result.message
+    assert _relative_residual(A, b, result.x) <= 1e-6
+    torch.testing.assert_close(result.x, torch.ones(20, dtype=torch.float64), rtol=1e-4, atol=0)
+
+
+def test_cg_out_of_range_says_to_rescale() -> None:
+    # least squares with A and b of 1e100: ‖Aᵀb‖ overflows float64 before any step
+    A = random_matrix(30, 10, cond=10.0, generator=torch.Generator().manual_seed(12)) * 1e100
+    b = torch.randn(30, dtype=torch.float64, generator=torch.Generator().manual_seed(13)) * 1e100
+    for method in ["cg", "cg-mixed"]:
+        result = solve(A, b, method=method)
+        assert result.status == "diverged" and not result.success
+        assert result.message.endswith("rescale A and b towards 1."), result.message
