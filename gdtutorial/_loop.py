@@ -96,6 +96,10 @@ class Tracker:
     build : callable, optional
         ``build(state, **fields) -> Result``: turns an iterate (any object) and the result's
         fields into a result. By default ``Result(x=state, **fields)``.
+    verify : callable, optional
+        ``verify(state) -> float``: the true residual of an iterate. Solvers whose recorded
+        residuals are estimates (``step(..., exact=False)``) set it, so that a run that does
+        not converge returns the truly best of its candidates with a true residual.
     """
 
     def __init__(
@@ -108,6 +112,7 @@ class Tracker:
         advice: Mapping[str, str | Callable[[], str]] | None = None,
         stall_window: int | None = None,
         build: Callable[..., Result] | None = None,
+        verify: Callable[[Any], float] | None = None,
     ) -> None:
         self.method = method
         self.tol = tol
@@ -118,34 +123,50 @@ class Tracker:
         self.build: Callable[..., Result] = build or (
             lambda state, **fields: Result(x=state, **fields)
         )
+        self.verify = verify
         self.losses: list[float] = []
         self.nit = 0
         self.state: Any = None
         self.residual = math.inf
+        self.exact = True
         self.best_state: Any = None
         self.best_residual = math.inf
+        self.best_exact = True
+        self.best_exact_state: Any = None
+        self.best_exact_residual = math.inf
         self._first_residual = math.inf
         self._progress_residual = math.inf
         self._progress_nit = 0
 
     def start(
-        self, state: Any, *, loss: torch.Tensor | float, residual: torch.Tensor | float
+        self,
+        state: Any,
+        *,
+        loss: torch.Tensor | float,
+        residual: torch.Tensor | float,
+        exact: bool = True,
     ) -> str | None:
         """Record the starting point; returns ``"converged"`` if it already meets ``tol``."""
-        status = self._record(state, loss, residual)
+        status = self._record(state, loss, residual, exact)
         self._first_residual = self.residual
         return status
 
     def step(
-        self, state: Any, *, loss: torch.Tensor | float, residual: torch.Tensor | float
+        self,
+        state: Any,
+        *,
+        loss: torch.Tensor | float,
+        residual: torch.Tensor | float,
+        exact: bool = True,
     ) -> str | None:
         """Record one iteration; returns the status if the run must stop, else ``None``.
 
-        ``state`` must not be modified in place afterwards: the tracker may keep it as the best
-        iterate.
+        ``exact=False`` marks ``residual`` as an estimate (e.g. from a recurrence); a solver
+        must not pass an estimate at or below ``tol``. ``state`` must not be modified in place
+        afterwards: the tracker may keep it as the best iterate.
         """
         self.nit += 1
-        status = self._record(state, loss, residual)
+        status = self._record(state, loss, residual, exact)
         if status is None and self.stall_window is not None:
             if self.nit - self._progress_nit >= self.stall_window:
                 status = "stalled"
@@ -155,7 +176,7 @@ class Tracker:
         return status
 
     def _record(
-        self, state: Any, loss: torch.Tensor | float, residual: torch.Tensor | float
+        self, state: Any, loss: torch.Tensor | float, residual: torch.Tensor | float, exact: bool
     ) -> str | None:
         if isinstance(loss, torch.Tensor) and isinstance(residual, torch.Tensor):
             # one device synchronisation per iteration, not two
@@ -168,12 +189,13 @@ class Tracker:
         else:
             loss_value, residual_value = _as_float(loss), _as_float(residual)
         self.losses.append(loss_value)
-        self.state = state
-        self.residual = residual_value
+        self.state, self.residual, self.exact = state, residual_value, exact
         if not (math.isfinite(loss_value) and math.isfinite(residual_value)):
             return "diverged"
         if residual_value < self.best_residual:
-            self.best_state, self.best_residual = state, residual_value
+            self.best_state, self.best_residual, self.best_exact = state, residual_value, exact
+        if exact and residual_value < self.best_exact_residual:
+            self.best_exact_state, self.best_exact_residual = state, residual_value
         if residual_value < _IMPROVEMENT * self._progress_residual:
             self._progress_residual, self._progress_nit = residual_value, self.nit
         if residual_value <= self.tol:
@@ -216,29 +238,59 @@ class Tracker:
             message = f"{message} {advice() if callable(advice) else advice}"
         if status == "converged":
             return self.build(self.state, **self._fields(status, message, self.residual))
-        state, residual = self.best_state, self.best_residual
-        if state is None:  # nothing finite was ever seen
-            state, residual = self.state, self.residual
+        state, residual = self._best()
         return self.build(state, **self._fields(status, message, residual))
+
+    def _best(self) -> tuple[Any, float]:
+        """The best iterate and its residual; with ``verify``, judged by true residuals."""
+        if self.best_state is None:  # nothing finite was ever seen
+            return self.state, self.residual
+        if self.verify is None:
+            return self.best_state, self.best_residual
+        candidates = []
+        if self.best_exact_state is not None:
+            candidates.append((self.best_exact_residual, self.best_exact_state))
+        for state, residual, exact in (
+            (self.best_state, self.best_residual, self.best_exact),
+            (self.state, self.residual, self.exact),
+        ):
+            if not exact and math.isfinite(residual):
+                candidates.append((self.verify(state), state))
+        finite = [c for c in candidates if math.isfinite(c[0])]
+        if not finite:
+            return self.best_state, self.best_residual
+        residual, state = min(finite, key=lambda c: c[0])
+        return state, residual
 
 
 def binary_scale(A: torch.Tensor) -> int:
-    """An exponent ``e`` such that ``A·2^-e`` has its largest entry near 1, or 0 when it is
-    already within ``[2^-16, 2^16]`` (or ``A`` is 0).
+    """An exponent ``e`` such that ``A·2^-e`` has its largest entry in ``[1, 2)``, or 0 when
+    it is already within ``[2^-16, 2^16]`` (or ``A`` is 0).
 
     Scaling by a power of two is exact. Methods that form squares of ``A``'s size (``AᵀA``
-    products, ``‖Av‖²``) use it to keep them inside the dtype's range.
+    products, ``‖Av‖²``) use it to keep them inside the dtype's range. ``e`` is clamped so
+    that ``2^e`` and ``2^-e`` are finite in ``A``'s dtype.
 
     Examples
     --------
     >>> import torch
     >>> binary_scale(torch.tensor([[3.0, 1e30]])), binary_scale(torch.tensor([[3.0, 1.0]]))
-    (100, 0)
+    (99, 0)
     """
     largest = float(torch.linalg.vector_norm(A, ord=math.inf).item())
     if largest == 0 or 2**-16 <= largest <= 2**16:
         return 0
-    return round(math.log2(largest))
+    info = torch.finfo(A.dtype)
+    low, high = math.frexp(info.tiny)[1] - 1, math.frexp(info.max)[1] - 1  # float64: ±1022, 1023
+    return min(max(math.frexp(largest)[1] - 1, low), high)
+
+
+def _times_power_of_two(value: float, exponent: int) -> float:
+    """``value·2^exponent``, infinite (with ``value``'s sign) where that overflows."""
+    try:
+        return math.ldexp(value, exponent)
+    except OverflowError:
+        return math.copysign(math.inf, value)
 
 
 def _start_vector(n: int, like: torch.Tensor) -> torch.Tensor:
@@ -273,7 +325,7 @@ def estimate_lambda_max(A: torch.Tensor, *, iters: int = 30) -> float:
         if norm == 0:
             return 0.0
         v = w / norm
-    return math.ldexp(float(estimate.item()), 2 * shift)
+    return _times_power_of_two(float(estimate.item()), 2 * shift)
 
 
 def estimate_lambda_min(A: torch.Tensor, lambda_max: float, *, iters: int = 30) -> float:
@@ -292,7 +344,7 @@ def estimate_lambda_min(A: torch.Tensor, lambda_max: float, *, iters: int = 30) 
     shift = binary_scale(A)  # as in estimate_lambda_max
     if shift:
         A = A * 2.0**-shift
-    top = math.ldexp(lambda_max, -2 * shift)
+    top = _times_power_of_two(lambda_max, -2 * shift)
     v = _start_vector(A.shape[1], A)
     estimate = torch.zeros((), dtype=A.dtype, device=A.device)
     for _ in range(iters):
@@ -302,4 +354,5 @@ def estimate_lambda_min(A: torch.Tensor, lambda_max: float, *, iters: int = 30) 
         if norm == 0:
             return lambda_max
         v = w / norm
-    return min(max(math.ldexp(top - float(estimate.item()), 2 * shift), 0.0), lambda_max)
+    lowest = _times_power_of_two(top - float(estimate.item()), 2 * shift)
+    return min(max(lowest, 0.0), lambda_max)

@@ -5,9 +5,7 @@ The public function is :func:`solve`. Every method minimises a loss of the resid
 
 Examples
 --------
->>> import math
-
-import torch
+>>> import torch
 >>> from gdtutorial.linear import solve
 >>> A = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=torch.float64)
 >>> b = torch.tensor([9.0, 8.0], dtype=torch.float64)
@@ -118,6 +116,10 @@ class _System:
                 normal = self.A.mT @ R
             return normal.norm() / self.scale
         return R.norm() / self.scale
+
+    def true_residual(self, X: torch.Tensor) -> float:
+        """The relative residual of ``X``, recomputed from ``B − A X``."""
+        return float(self.residual(self.B - self.A @ X).item())
 
     def measure(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> tuple[float, float]:
         """``(loss_scale·‖R‖², relative residual)`` as floats, with one synchronisation."""
@@ -267,6 +269,7 @@ def _cgls(
 def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> Result:
     """CGLS on ``A X = B``, stopped on the true residual (see :func:`_cgls`)."""
     A, B = system.A, system.B
+    tracker.verify = system.true_residual  # the steps' residuals are the recurrence's
     R = B - A @ X
     loss, residual = system.measure(R)
     status = tracker.start(X, loss=loss, residual=residual)
@@ -290,10 +293,11 @@ def _continue_cgls(
         normal = state.S if shift == 0 else state.S * 2.0**shift  # Aᵀ R
         # the recurrence's R drifts from B − A X; the stopping test uses the true residual
         loss, residual = system.measure(state.R, normal)
-        if residual <= tracker.tol:
+        exact = residual <= tracker.tol
+        if exact:
             state.R = system.B - system.A @ X
             loss, residual = system.measure(state.R)
-        status = tracker.step(X, loss=loss, residual=residual)
+        status = tracker.step(X, loss=loss, residual=residual, exact=exact)
         if status is not None:
             return status
     return None
@@ -323,18 +327,24 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
     # but iterative refinement recovers float64 accuracy: a float32 run only has to shrink
     # the current float64 residual by _REFINE_BY. A run ends at that target, when its
     # residual has not reached a new low for _PATIENCE steps (float32 has run out of digits),
-    # or after n steps; the refinement takes its best iterate. The first run does not
-    # reorthogonalise (Note [CG reorthogonalisation]), which is cheaper, but every 8 steps it
-    # checks that its normal residual is still orthogonal to the first one, to √ε₃₂; once it
-    # is not, the run ends and all later runs reorthogonalise. A refinement that does not
-    # shrink the true residual tenfold (_MIN_GAIN) means float32 cannot resolve the system
-    # well: the run goes on with float64 CGLS from there. The stopping test always uses the
-    # true float64 residual.
+    # or after n steps; the refinement takes its best iterate (and is undone if its true
+    # residual is worse). The first run does not reorthogonalise (Note [CG
+    # reorthogonalisation]), which is cheaper, but every 8 steps it checks that its normal
+    # residual is still orthogonal to the first one, to √ε₃₂; once it is not, the run ends and
+    # later runs reorthogonalise. A refinement that does not shrink the true residual tenfold
+    # (_MIN_GAIN) means float32 cannot resolve the system well: the run goes on with float64
+    # CGLS from there. In practice (n = 300) the float32 runs carry the whole solve up to
+    # κ(A) ≈ 30; from κ(A) ≈ 100 the first run loses orthogonality within a few dozen steps,
+    # gains less than tenfold, and float64 takes over, so cg-mixed costs those steps more
+    # than cg. The stopping test always uses the true float64 residual.
     A, B = system.A, system.B
     # float32's range must hold CG's products: A is scaled by a power of two (exactly) when
     # its entries are far from 1
     shift = binary_scale(A)
     A32 = (A if shift == 0 else A * 2.0**-shift).to(torch.float32)
+    tracker.verify = lambda state: system.true_residual(
+        state.tensor() if isinstance(state, _Refined) else state
+    )
     unshift, least_squares = 2.0**shift, system.least_squares
     tiny, tiny32 = torch.finfo(A.dtype).tiny, torch.finfo(torch.float32).tiny
     reorthogonalise = False
@@ -349,6 +359,7 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
         scale = norm * 2.0**-shift
         inner = _CGLSState(torch.zeros_like(X, dtype=torch.float32), R32, A32.mT @ R32)
         target = max(tracker.tol, _REFINE_BY * residual)
+        start = (X, R, loss, residual)  # kept if the refinement makes things worse
         refined_from, best, best_D, since_best = residual, math.inf, inner.X, 0
         budget = min(A.shape[1], tracker.max_iter - tracker.nit)
         first = inner.S / inner.S.norm(dim=0).clamp_min(tiny32)
@@ -373,8 +384,10 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
                 X = X + best_D.to(X.dtype) * scale  # in float64: scale may exceed float32
                 R = B - A @ X
                 loss, residual = system.measure(R)
+                if not residual < refined_from:  # float32's estimates misled the run
+                    X, R, loss, residual = start
                 state = X
-            status = tracker.step(state, loss=loss, residual=residual)
+            status = tracker.step(state, loss=loss, residual=residual, exact=refine)
             if status is not None or refine:
                 break
         if status is None and residual > _MIN_GAIN * refined_from:  # float32 is not enough
@@ -454,11 +467,11 @@ def solve(
           float64: each float32 run solves ``A d = r`` for the current residual
           ``r = b − A x`` until ``r`` has shrunk 10⁴-fold, then ``x ← x + d`` and ``r`` are
           recomputed in float64. Float64 input only. A float32 step moves half the bytes,
-          so well-conditioned systems are solved about twice as fast as by ``cg``, to the
-          same tolerance (checked on the float64 residual); ill-conditioned ones take more,
-          cheaper steps, and when float32 cannot resolve a system (a refinement does not
-          shrink the residual tenfold) the run continues as ``cg``. Needs ``loss="l2"`` and
-          memory for a float32 copy of ``A``.
+          so well-conditioned systems (κ(A) up to about 30) are solved faster than by
+          ``cg``, to the same tolerance (checked on the float64 residual). When float32
+          cannot resolve a system (a refinement does not shrink the residual tenfold, which
+          happens from κ(A) ≈ 100) the run continues as ``cg``, a few dozen steps later.
+          Needs ``loss="l2"`` and memory for a float32 copy of ``A``.
         * ``"sgd"``, ``"adam"``: :class:`torch.optim.SGD` and :class:`torch.optim.Adam` with
           full-batch gradients, for comparison (``momentum`` is SGD's momentum, Adam's β₁).
     loss : {"l2", "l2-norm", "l1"} or callable, default "l2"

@@ -405,3 +405,42 @@ def test_cg_out_of_range_says_to_rescale() -> None:
         result = solve(A, b, method=method)
         assert result.status == "diverged" and not result.success
         assert result.message.endswith("rescale A and b towards 1."), result.message
+
+
+def test_edges_of_the_float64_range_give_a_status_not_an_exception() -> None:
+    b = torch.ones(2, dtype=torch.float64)
+    for method, size in [("cg", 1.5e308), ("cg-mixed", 1.5e308), ("gd", 1e160), ("cg", 1e-310)]:
+        result = solve(torch.eye(2, dtype=torch.float64) * size, b, method=method)
+        assert result.status in {"converged", "diverged"}, (method, size, result.message)
+        if result.status == "diverged":
+            assert "rescale A and b towards 1" in result.message or "try lr=" in result.message
+
+
+# --- runs that do not converge report their true residual -------------------------------------
+
+
+def _graded(m: int, n: int, cond: float, seed: int) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    values = torch.logspace(0, -math.log10(cond), min(m, n), dtype=torch.float64).tolist()
+    return random_matrix(m, n, singular_values=values, generator=generator)
+
+
+@pytest.mark.parametrize("method", ["cg", "cg-mixed"])
+def test_unconverged_cg_reports_the_true_residual_of_what_it_returns(method: str) -> None:
+    # asked for more than float64 can give: the recurrence's residual drifts below the truth
+    A = _graded(80, 80, 1e6, seed=14)
+    b = torch.randn(80, dtype=torch.float64, generator=torch.Generator().manual_seed(15))
+    result = solve(A, b, method=method, tol=1e-13)
+    assert not result.success and result.status in {"stalled", "max_iter"}
+    assert result.residual == pytest.approx(_relative_residual(A, b, result.x), rel=1e-6)
+
+
+def test_cg_mixed_out_of_iterations_on_least_squares_reports_the_true_residual() -> None:
+    A = _graded(120, 80, 1e7, seed=16)
+    b = torch.randn(120, dtype=torch.float64, generator=torch.Generator().manual_seed(17))
+    for max_iter in (20, 40, 60):
+        result = solve(A, b, method="cg-mixed", max_iter=max_iter, tol=1e-13)
+        assert result.status == "max_iter" and result.nit == max_iter
+        normal = float((A.mT @ (A @ result.x - b)).norm() / (A.mT @ b).norm())
+        assert result.residual == pytest.approx(normal, rel=1e-6)
+        assert normal < 1.0  # better than the start
