@@ -4,9 +4,10 @@ A solver module writes its algorithm as a plain loop and hands each iterate to a
 :class:`Tracker`, which
 
 * records the loss (one float64 entry per iteration, after the starting point's),
-* keeps the best iterate (the one with the smallest residual),
+* keeps the best iterate (the one with the smallest residual; where the residuals are
+  estimates, the best of the candidates by their true residual, see ``verify``),
 * decides the status: ``"converged"`` when the residual is at or below ``tol``, ``"diverged"``
-  when the loss or residual is not finite or the residual has grown by a factor of
+  when the residual is not finite (or the loss is NaN) or the residual has grown by a factor of
   ``EXPLOSION``, ``"stalled"`` when the best residual has not fallen by 1 % in ``stall_window``
   iterations, ``"callback"`` when the callback returns ``True``,
 * and builds the :class:`~gdtutorial.result.Result`, whose message is the standard one
@@ -190,7 +191,8 @@ class Tracker:
             loss_value, residual_value = _as_float(loss), _as_float(residual)
         self.losses.append(loss_value)
         self.state, self.residual, self.exact = state, residual_value, exact
-        if not (math.isfinite(loss_value) and math.isfinite(residual_value)):
+        # an infinite loss with a finite residual is a huge b, not a divergence
+        if math.isnan(loss_value) or not math.isfinite(residual_value):
             return "diverged"
         if residual_value < self.best_residual:
             self.best_state, self.best_residual, self.best_exact = state, residual_value, exact

@@ -247,14 +247,20 @@ def inverse(
     def spectrum() -> tuple[float, float]:  # of MMᵀ, scaled to the mse's curvature 2/n²
         if not estimates:
             L = _SAFETY * estimate_lambda_max(M.mT)
-            estimates["L"] = 2 * L / n**2
-            estimates["mu"] = 2 * estimate_lambda_min(M.mT, L) / n**2
+            if 0 < L < math.inf:
+                estimates["L"] = 2 * L / n**2
+                estimates["mu"] = 2 * estimate_lambda_min(M.mT, L) / n**2
+            else:  # M = 0, or its squares leave the dtype's range: a unit step, and advice
+                estimates["L"], estimates["mu"], estimates["out_of_range"] = 1.0, 0.0, 1.0
         return estimates["L"], estimates["mu"]
 
     def safer_lr() -> str:
         L, _ = spectrum()
+        if "out_of_range" in estimates:
+            return "Its numbers left the range of the dtype: rescale M towards 1."
         safe = min((1 + (momentum or 0.0)) / L, (lr or math.inf) / 2)
-        return f"The step size lr={lr:.3g} is too large; try lr={safe:.3g}."
+        used = "the derived step" if lr is None else f"lr={lr:.3g}"
+        return f"The step size ({used}) is too large; try lr={safe:.3g}."
 
     if method in ("gd", "momentum"):
         advice["diverged"] = safer_lr

@@ -42,6 +42,7 @@ LossFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 """A loss of the residual: ``R -> (value, gradient with respect to R)``."""
 
 _SAFETY = 1.1  # power iteration underestimates λ_max; step sizes use 1.1 × the estimate
+_RESCALE = "Its numbers left the range of the dtype: rescale A and b towards 1."
 _REORTH_BUDGET = 2**28  # bytes the CG basis for reorthogonalisation may take (256 MiB)
 _REFINE_BY = 1e-4  # cg-mixed: each float32 run shrinks the residual by this factor
 _PATIENCE = 10  # cg-mixed: a float32 run ends after this many iterations without a new low
@@ -97,6 +98,19 @@ def _polyak(value: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
 # --- the problem: residual and its measure -----------------------------------------------------
 
 
+def _norm(T: torch.Tensor) -> float:
+    """The Frobenius norm of ``T`` as a float, also where the squares of its entries would
+    leave the dtype's range (there it is computed as ``a·‖T/a‖`` with ``a = max|T|``)."""
+    value = float(torch.linalg.vector_norm(T).item())
+    info = torch.finfo(T.dtype)
+    if info.tiny**0.5 * 2**16 < value < info.max**0.5 * 2**-16:
+        return value
+    largest = float(T.abs().max().item()) if T.numel() else 0.0
+    if largest == 0 or not math.isfinite(largest):
+        return largest
+    return largest * float(torch.linalg.vector_norm(T / largest).item())
+
+
 class _System:
     """``A X = B`` with ``B`` as ``(m, k)``, and the relative residual used to stop."""
 
@@ -106,29 +120,28 @@ class _System:
         m, n = A.shape
         self.least_squares = m > n
         reference = A.mT @ B if self.least_squares else B
-        scale = float(reference.norm().item())
+        scale = _norm(reference)
         self.scale = scale if scale > 0 else 1.0
 
-    def residual(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> torch.Tensor:
+    def residual(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> float:
         """‖R‖/‖B‖, or ‖AᵀR‖/‖AᵀB‖ for least squares (``normal`` is AᵀR when known)."""
         if self.least_squares:
             if normal is None:
                 normal = self.A.mT @ R
-            return normal.norm() / self.scale
-        return R.norm() / self.scale
+            return _norm(normal) / self.scale
+        return _norm(R) / self.scale
 
     def true_residual(self, X: torch.Tensor) -> float:
         """The relative residual of ``X``, recomputed from ``B − A X``."""
-        return float(self.residual(self.B - self.A @ X).item())
+        return self.residual(self.B - self.A @ X)
 
     def measure(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> tuple[float, float]:
-        """``(loss_scale·‖R‖², relative residual)`` as floats, with one synchronisation."""
+        """``(loss_scale·‖R‖², relative residual)`` as floats."""
+        norm = _norm(R)
+        loss = self.loss_scale * norm * norm  # inf, not an OverflowError, for a huge R
         if not self.least_squares:
-            norm = float(R.norm().item())
-            return self.loss_scale * norm**2, norm / self.scale
-        normal = self.A.mT @ R if normal is None else normal
-        values = torch.stack([R.norm(), normal.norm()]).tolist()
-        return self.loss_scale * values[0] ** 2, values[1] / self.scale
+            return loss, norm / self.scale
+        return loss, self.residual(R, normal)
 
 
 # --- the methods -------------------------------------------------------------------------------
@@ -328,15 +341,17 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
     # the current float64 residual by _REFINE_BY. A run ends at that target, when its
     # residual has not reached a new low for _PATIENCE steps (float32 has run out of digits),
     # or after n steps; the refinement takes its best iterate (and is undone if its true
-    # residual is worse). The first run does not reorthogonalise (Note [CG
-    # reorthogonalisation]), which is cheaper, but every 8 steps it checks that its normal
-    # residual is still orthogonal to the first one, to √ε₃₂; once it is not, the run ends and
-    # later runs reorthogonalise. A refinement that does not shrink the true residual tenfold
+    # residual is worse). Runs do not reorthogonalise (Note [CG reorthogonalisation]), which
+    # is cheaper, until one loses orthogonality: every 8 steps a run checks that its normal
+    # residual is still orthogonal to its first one, to √ε₃₂; once it is not, the run ends and
+    # all later runs reorthogonalise. A refinement that does not shrink the true residual tenfold
     # (_MIN_GAIN) means float32 cannot resolve the system well: the run goes on with float64
-    # CGLS from there. In practice (n = 300) the float32 runs carry the whole solve up to
-    # κ(A) ≈ 30; from κ(A) ≈ 100 the first run loses orthogonality within a few dozen steps,
-    # gains less than tenfold, and float64 takes over, so cg-mixed costs those steps more
-    # than cg. The stopping test always uses the true float64 residual.
+    # CGLS from there. Measured at n = 300: the float32 runs carry the whole solve up to
+    # κ(A) ≈ 20; from κ(A) ≈ 30–40 the first run loses orthogonality within a few dozen
+    # steps, gains less than tenfold, and float64 takes over, so cg-mixed costs those steps
+    # more than cg. The saving per step grows with n: at n = 300 a float32 step is about 15 %
+    # cheaper, at n = 1024 about half. The stopping test always uses the true float64
+    # residual.
     A, B = system.A, system.B
     # float32's range must hold CG's products: A is scaled by a power of two (exactly) when
     # its entries are far from 1
@@ -467,10 +482,10 @@ def solve(
           float64: each float32 run solves ``A d = r`` for the current residual
           ``r = b − A x`` until ``r`` has shrunk 10⁴-fold, then ``x ← x + d`` and ``r`` are
           recomputed in float64. Float64 input only. A float32 step moves half the bytes,
-          so well-conditioned systems (κ(A) up to about 30) are solved faster than by
-          ``cg``, to the same tolerance (checked on the float64 residual). When float32
+          so large, well-conditioned systems (κ(A) up to about 10–20) are solved faster than
+          by ``cg``, to the same tolerance (checked on the float64 residual). When float32
           cannot resolve a system (a refinement does not shrink the residual tenfold, which
-          happens from κ(A) ≈ 100) the run continues as ``cg``, a few dozen steps later.
+          happens from κ(A) ≈ 30–40) the run continues as ``cg``, a few dozen steps later.
           Needs ``loss="l2"`` and memory for a float32 copy of ``A``.
         * ``"sgd"``, ``"adam"``: :class:`torch.optim.SGD` and :class:`torch.optim.Adam` with
           full-batch gradients, for comparison (``momentum`` is SGD's momentum, Adam's β₁).
@@ -503,6 +518,8 @@ def solve(
         ``max(1000, 100·min(m, n))`` (at most 100,000) for the others.
     callback : callable, optional
         Called as ``callback(result_so_far)`` after each iteration; returning ``True`` stops.
+        For ``cg`` and ``cg-mixed`` the residual it sees is the recurrence's estimate (the
+        final result's is recomputed).
 
     Returns
     -------
@@ -613,11 +630,16 @@ def solve(
     def spectrum() -> tuple[float, float]:
         if not estimates:
             L = _SAFETY * estimate_lambda_max(A)
-            estimates["L"], estimates["mu"] = L, estimate_lambda_min(A, L)
+            if 0 < L < math.inf:
+                estimates["L"], estimates["mu"] = L, estimate_lambda_min(A, L)
+            else:  # A = 0, or its squares leave the dtype's range: a unit step, and advice
+                estimates["L"], estimates["mu"], estimates["out_of_range"] = 1.0, 0.0, 1.0
         return estimates["L"], estimates["mu"]
 
     def safer_lr() -> str:
         L, _ = spectrum()
+        if "out_of_range" in estimates:
+            return _RESCALE
         if method == "momentum":
             safe = (1 + (momentum or 0.0)) / L
         elif method == "adam" or loss != "l2":
@@ -633,9 +655,7 @@ def solve(
     )
     advice: dict[str, str | Callable[[], str]] = {
         # CG has no step size: it diverges only when its numbers leave the dtype's range
-        "diverged": safer_lr
-        if method not in _CG_METHODS
-        else "Its numbers left the range of the dtype: rescale A and b towards 1.",
+        "diverged": safer_lr if method not in _CG_METHODS else _RESCALE,
         "max_iter": f"Raise max_iter (it was {max_iter})"
         + (" or try method='cg'." if method not in _CG_METHODS else "."),
         "stalled": "The system may be singular without an exact solution, or too "

@@ -153,3 +153,17 @@ def test_cg_reaches_a_tight_tolerance() -> None:
     M = random_matrix(16, cond=10, generator=torch.Generator().manual_seed(10))
     result = inverse(M, method="cg", tol=1e-12, max_iter=100_000)
     assert result.success and result.nit <= 16 + 4, (result.status, result.nit)
+
+
+def test_gd_out_of_range_with_the_derived_step_says_to_rescale() -> None:
+    # ‖M‖² ≈ 1e320 overflows: the derived step has no meaning and the advice says so
+    for method in ["gd", "momentum"]:
+        result = inverse(torch.eye(3, dtype=torch.float64) * 1e160, method=method)
+        assert result.status == "diverged" and not result.success
+        assert result.message.endswith("rescale M towards 1."), result.message
+
+
+def test_zero_matrix_has_no_inverse_and_says_so() -> None:
+    for method in ["gd", "momentum", "newton-schulz", "cg"]:
+        result = inverse(torch.zeros(3, 3, dtype=torch.float64), method=method, max_iter=2000)
+        assert not result.success and result.status in {"stalled", "max_iter"}, method

@@ -397,14 +397,55 @@ def test_entries_far_from_one_are_scaled_exactly(method: str, size: float) -> No
     torch.testing.assert_close(result.x, torch.ones(20, dtype=torch.float64), rtol=1e-4, atol=0)
 
 
-def test_cg_out_of_range_says_to_rescale() -> None:
-    # least squares with A and b of 1e100: ‖Aᵀb‖ overflows float64 before any step
-    A = random_matrix(30, 10, cond=10.0, generator=torch.Generator().manual_seed(12)) * 1e100
-    b = torch.randn(30, dtype=torch.float64, generator=torch.Generator().manual_seed(13)) * 1e100
-    for method in ["cg", "cg-mixed"]:
+@pytest.mark.parametrize("method", ["cg", "cg-mixed", "gd"])
+def test_least_squares_with_huge_a_and_b_is_solved(method: str) -> None:
+    # ‖Aᵀb‖ ≈ 1e200: its square overflows, so the norms are computed as max·‖T/max‖
+    A = random_matrix(30, 10, cond=10.0, generator=torch.Generator().manual_seed(12))
+    b = torch.randn(30, dtype=torch.float64, generator=torch.Generator().manual_seed(13))
+    result = solve(A * 1e100, b * 1e100, method=method, max_iter=10_000)
+    assert result.success, result.message
+    normal = float((A.mT @ (A @ result.x - b)).norm() / (A.mT @ b).norm())  # the same system
+    assert normal <= 1.01e-6 and result.residual == pytest.approx(normal, rel=1e-6)
+
+
+def test_products_out_of_range_say_to_rescale() -> None:
+    # Aᵀb ≈ 1e400 is not a float64 number at all
+    A = random_matrix(30, 10, cond=10.0, generator=torch.Generator().manual_seed(12)) * 1e200
+    b = torch.randn(30, dtype=torch.float64, generator=torch.Generator().manual_seed(13)) * 1e200
+    for method in ["cg", "cg-mixed", "gd"]:
         result = solve(A, b, method=method)
-        assert result.status == "diverged" and not result.success
+        assert result.status == "diverged" and not result.success, method
         assert result.message.endswith("rescale A and b towards 1."), result.message
+
+
+@pytest.mark.parametrize(
+    ("A", "b"),
+    [
+        (
+            torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64) * 1e-170,
+            torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64),
+        ),
+        (2 * torch.eye(2), torch.tensor([1.0, 2.0]) * 1e-25),
+        (2 * torch.eye(2), torch.tensor([1.0, 2.0]) * 1e20),
+    ],
+    ids=["tall-tiny-a", "float32-tiny-b", "float32-huge-b"],
+)
+def test_norms_whose_squares_leave_the_range_are_no_false_success(
+    A: torch.Tensor, b: torch.Tensor
+) -> None:
+    def norm(v: torch.Tensor) -> float:  # math.hypot neither overflows nor underflows
+        return math.hypot(*v.flatten().tolist())
+
+    for method in ["cg", "gd"]:
+        result = solve(A, b, method=method, max_iter=5000)
+        x, A64, b64 = result.x.double(), A.double(), b.double()
+        if A.shape[0] > A.shape[1]:
+            true = norm(A64.mT @ (A64 @ x - b64)) / norm(A64.mT @ b64)
+        else:
+            true = norm(A64 @ x - b64) / norm(b64)
+        assert result.nit > 0, method  # the start x = 0 is not a solution
+        assert not result.success or true <= 2 * _tol(A.dtype), (method, true)
+        assert result.residual == pytest.approx(true, rel=1e-3, abs=1e-7), method
 
 
 def test_edges_of_the_float64_range_give_a_status_not_an_exception() -> None:
@@ -444,3 +485,13 @@ def test_cg_mixed_out_of_iterations_on_least_squares_reports_the_true_residual()
         normal = float((A.mT @ (A @ result.x - b)).norm() / (A.mT @ b).norm())
         assert result.residual == pytest.approx(normal, rel=1e-6)
         assert normal < 1.0  # better than the start
+
+
+@pytest.mark.parametrize("method", ["gd", "momentum", "nesterov", "sgd"])
+def test_zero_matrix_with_derived_steps_is_a_status(method: str) -> None:
+    # λ_max(AᵀA) = 0 leaves no step to derive: the run must end with a status, not raise
+    result = solve(
+        torch.zeros(3, 3, dtype=torch.float64), torch.ones(3, dtype=torch.float64), method=method
+    )
+    assert result.status == "stalled" and not result.success
+    assert torch.count_nonzero(result.x) == 0
