@@ -46,6 +46,7 @@ from .result import STATUS_MESSAGES, Result
 __all__ = [
     "EXPLOSION",
     "Tracker",
+    "binary_exponent",
     "binary_scale",
     "default_tol",
     "estimate_lambda_max",
@@ -279,12 +280,23 @@ def binary_scale(A: torch.Tensor) -> int:
     >>> binary_scale(torch.tensor([[3.0, 1e30]])), binary_scale(torch.tensor([[3.0, 1.0]]))
     (99, 0)
     """
-    largest = float(torch.linalg.vector_norm(A, ord=math.inf).item())
-    if largest == 0 or 2**-16 <= largest <= 2**16:
+    return binary_exponent(float(torch.linalg.vector_norm(A, ord=math.inf).item()), A.dtype)
+
+
+def binary_exponent(size: float, dtype: torch.dtype) -> int:
+    """The exponent :func:`binary_scale` picks for a tensor whose entries have this size.
+
+    Examples
+    --------
+    >>> import torch
+    >>> binary_exponent(1e30, torch.float32), binary_exponent(0.5, torch.float32)
+    (99, 0)
+    """
+    if size == 0 or not math.isfinite(size) or 2**-16 <= size <= 2**16:
         return 0
-    info = torch.finfo(A.dtype)
+    info = torch.finfo(dtype)
     low, high = math.frexp(info.tiny)[1] - 1, math.frexp(info.max)[1] - 1  # float64: ±1022, 1023
-    return min(max(math.frexp(largest)[1] - 1, low), high)
+    return min(max(math.frexp(size)[1] - 1, low), high)
 
 
 def _times_power_of_two(value: float, exponent: int) -> float:

@@ -33,7 +33,14 @@ from ._checks import (
     check_tensor,
     check_tol,
 )
-from ._loop import Tracker, binary_scale, default_tol, estimate_lambda_max, estimate_lambda_min
+from ._loop import (
+    Tracker,
+    binary_exponent,
+    binary_scale,
+    default_tol,
+    estimate_lambda_max,
+    estimate_lambda_min,
+)
 from .result import Result
 
 __all__ = ["solve"]
@@ -296,20 +303,24 @@ def _continue_cgls(
 ) -> str | None:
     """Run CGLS from ``X`` (with ``R = B − A X``) until the tracker stops it or the iterations
     run out; returns the status (``None`` for the latter)."""
-    # CG forms squares of A's size: where A's entries are far from 1, it runs exactly on
-    # A·2^-shift, whose solution is X·2^shift
-    shift = binary_scale(system.A)
-    A = system.A if shift == 0 else system.A * 2.0**-shift
-    state = _CGLSState(X if shift == 0 else X * 2.0**shift, R, A.mT @ R)
+    # CG forms squares of the sizes of A and R: where those are far from 1, it runs exactly on
+    # A·2^-a and R·2^-r, whose iterate is X·2^(a − r)
+    a = binary_scale(system.A)
+    r = binary_exponent(_norm(R), R.dtype)
+    A = system.A if a == 0 else system.A * 2.0**-a
+    to_x, to_r = 2.0 ** (a - r), 2.0**-r  # from the system's units to CG's
+    state = _CGLSState(X * to_x, R * to_r, A.mT @ (R * to_r))
     for _ in _cgls(A, state, tracker.max_iter - tracker.nit):  # updates state
-        X = state.X if shift == 0 else state.X * 2.0**-shift
-        normal = state.S if shift == 0 else state.S * 2.0**shift  # Aᵀ R
+        X = state.X if to_x == 1 else state.X / to_x
+        R = state.R if to_r == 1 else state.R / to_r
+        normal = state.S if a == 0 and r == 0 else state.S * (2.0**a / to_r)  # Aᵀ R
         # the recurrence's R drifts from B − A X; the stopping test uses the true residual
-        loss, residual = system.measure(state.R, normal)
+        loss, residual = system.measure(R, normal)
         exact = residual <= tracker.tol
         if exact:
-            state.R = system.B - system.A @ X
-            loss, residual = system.measure(state.R)
+            R = system.B - system.A @ X
+            state.R = R * to_r  # a new tensor: CG restarts from it
+            loss, residual = system.measure(R)
         status = tracker.step(X, loss=loss, residual=residual, exact=exact)
         if status is not None:
             return status
@@ -369,7 +380,7 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
     while status is None and tracker.nit < tracker.max_iter:
         # scaled to norm 1, so that float32's range is never the limit; D solves
         # (A·2^-shift) D = R/‖R‖, so the correction to X is D·‖R‖·2^-shift
-        norm = max(float(R.norm().item()), tiny)
+        norm = max(_norm(R), tiny)
         R32 = (R / norm).to(torch.float32)
         scale = norm * 2.0**-shift
         inner = _CGLSState(torch.zeros_like(X, dtype=torch.float32), R32, A32.mT @ R32)
@@ -382,7 +393,8 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
         for count, inner in enumerate(run, start=1):
             # the residual of D, scaled back: that of X + D (S is scaled by 2^-shift too)
             loss, residual = system.measure(inner.R, inner.S)
-            loss, residual = loss * norm**2, residual * norm * (unshift if least_squares else 1)
+            loss = loss * norm * norm  # inf, not an OverflowError, for a huge R
+            residual = residual * norm * (unshift if least_squares else 1)
             if residual < best:
                 best, best_D, since_best = residual, inner.X, 0
             else:

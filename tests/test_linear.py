@@ -495,3 +495,14 @@ def test_zero_matrix_with_derived_steps_is_a_status(method: str) -> None:
     )
     assert result.status == "stalled" and not result.success
     assert torch.count_nonzero(result.x) == 0
+
+
+@pytest.mark.parametrize("size", [1e-200, 1e200])
+@pytest.mark.parametrize("method", ["cg", "cg-mixed"])
+def test_right_hand_sides_far_from_one_are_scaled_exactly(method: str, size: float) -> None:
+    # ‖AᵀR‖² of 1e±400 leaves float64: CG runs on R·2^-r, whose solution is X·2^-r
+    A = random_matrix(20, cond=10.0, generator=torch.Generator().manual_seed(18))
+    x = torch.randn(20, dtype=torch.float64, generator=torch.Generator().manual_seed(19))
+    result = solve(A, A @ x * size, method=method)
+    assert result.success, result.message
+    torch.testing.assert_close(result.x / size, x, rtol=1e-4, atol=0)
