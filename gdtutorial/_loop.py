@@ -49,6 +49,7 @@ __all__ = [
     "binary_exponent",
     "binary_scale",
     "default_tol",
+    "estimate_curvature",
     "estimate_lambda_max",
     "estimate_lambda_min",
 ]
@@ -312,6 +313,29 @@ def _start_vector(n: int, like: torch.Tensor) -> torch.Tensor:
     generator = torch.Generator().manual_seed(20200214)
     v = torch.randn(n, generator=generator, dtype=torch.float64)
     return (v / v.norm()).to(device=like.device, dtype=like.dtype)
+
+
+def estimate_curvature(A: torch.Tensor, *, safety: float) -> tuple[float, float] | None:
+    """Bounds ``(L, μ)`` for step sizes on ``½‖Ax − b‖²``: ``L`` is ``safety`` times the
+    power-iteration estimate of ``λ_max(AᵀA)``, ``μ`` the overestimate of ``λ_min(AᵀA)``.
+
+    ``None`` when ``L`` is 0 or not a finite number: ``A = 0``, or the squares of its
+    entries leave the dtype's range; no step size can then be derived.
+
+    Examples
+    --------
+    >>> import torch
+    >>> A = torch.diag(torch.tensor([3.0, 2.0, 1.0], dtype=torch.float64))
+    >>> L, mu = estimate_curvature(A, safety=1.0)
+    >>> print(f"{L:.3f} {mu:.3f}")
+    9.000 1.000
+    >>> print(estimate_curvature(0 * A, safety=1.0))
+    None
+    """
+    L = safety * estimate_lambda_max(A)
+    if not 0 < L < math.inf:
+        return None
+    return L, estimate_lambda_min(A, L)
 
 
 def estimate_lambda_max(A: torch.Tensor, *, iters: int = 30) -> float:

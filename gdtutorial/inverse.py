@@ -32,7 +32,7 @@ from ._checks import (
     check_tensor,
     check_tol,
 )
-from ._loop import Tracker, default_tol, estimate_lambda_max, estimate_lambda_min
+from ._loop import Tracker, default_tol, estimate_curvature, estimate_lambda_max
 from .linear import _SAFETY, _conjugate_gradient, _System
 from .result import Result
 
@@ -246,17 +246,16 @@ def inverse(
 
     def spectrum() -> tuple[float, float]:  # of MMᵀ, scaled to the mse's curvature 2/n²
         if not estimates:
-            L = _SAFETY * estimate_lambda_max(M.mT)
-            if 0 < L < math.inf:
-                estimates["L"] = 2 * L / n**2
-                estimates["mu"] = 2 * estimate_lambda_min(M.mT, L) / n**2
-            else:  # M = 0, or its squares leave the dtype's range: a unit step, and advice
-                estimates["L"], estimates["mu"], estimates["out_of_range"] = 1.0, 0.0, 1.0
+            bounds = estimate_curvature(M.mT, safety=_SAFETY)
+            # None: M = 0, or its squares leave the dtype's range: a unit step, and advice
+            L, mu = (2 * bound / n**2 for bound in bounds) if bounds else (1.0, 0.0)
+            estimates["L"], estimates["mu"] = L, mu
+            estimates["out_of_range"] = bounds is None
         return estimates["L"], estimates["mu"]
 
     def safer_lr() -> str:
         L, _ = spectrum()
-        if "out_of_range" in estimates:
+        if estimates["out_of_range"]:
             return "Its numbers left the range of the dtype: rescale M towards 1."
         safe = min((1 + (momentum or 0.0)) / L, (lr or math.inf) / 2)
         used = "the derived step" if lr is None else f"lr={lr:.3g}"

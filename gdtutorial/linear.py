@@ -38,8 +38,7 @@ from ._loop import (
     binary_exponent,
     binary_scale,
     default_tol,
-    estimate_lambda_max,
-    estimate_lambda_min,
+    estimate_curvature,
 )
 from .result import Result
 
@@ -641,16 +640,15 @@ def solve(
 
     def spectrum() -> tuple[float, float]:
         if not estimates:
-            L = _SAFETY * estimate_lambda_max(A)
-            if 0 < L < math.inf:
-                estimates["L"], estimates["mu"] = L, estimate_lambda_min(A, L)
-            else:  # A = 0, or its squares leave the dtype's range: a unit step, and advice
-                estimates["L"], estimates["mu"], estimates["out_of_range"] = 1.0, 0.0, 1.0
+            bounds = estimate_curvature(A, safety=_SAFETY)
+            # None: A = 0, or its squares leave the dtype's range: a unit step, and advice
+            estimates["L"], estimates["mu"] = bounds or (1.0, 0.0)
+            estimates["out_of_range"] = bounds is None
         return estimates["L"], estimates["mu"]
 
     def safer_lr() -> str:
         L, _ = spectrum()
-        if "out_of_range" in estimates:
+        if estimates["out_of_range"]:
             return _RESCALE
         if method == "momentum":
             safe = (1 + (momentum or 0.0)) / L
