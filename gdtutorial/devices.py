@@ -10,12 +10,19 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
 
-__all__ = ["Timing", "default_device", "synchronize", "time_median"]
+__all__ = [
+    "Timing",
+    "compare_times",
+    "default_device",
+    "speed_phrase",
+    "synchronize",
+    "time_median",
+]
 
 # The clock read by the timer; a module attribute so that tests can replace it.
 _clock: Callable[[], float] = time.perf_counter
@@ -235,3 +242,131 @@ def time_median(
         synchronize(target)
         times.append(_clock() - start)
     return Timing(times=tuple(times), device=str(target))
+
+
+def compare_times(
+    fns: Mapping[str, Callable[[], object]],
+    *,
+    device: str | torch.device | None = None,
+    warmup: int = 1,
+    rounds: int = 7,
+    min_time: float = 0.0,
+) -> dict[str, Timing]:
+    """Time several functions in interleaved rounds and report each one's median.
+
+    Each round runs every function once, in turn (A, B, C, then B, C, A, …: the
+    order rotates so that none always runs first), so a burst of load on a shared
+    machine lands on all of them alike instead of on whichever was being timed
+    when it came. Compare the medians, or their ratio; never a single run.
+
+    Parameters
+    ----------
+    fns : mapping of str to callable
+        The functions to compare, by name; each is called with no arguments.
+    device : str or torch.device, optional
+        The device they work on, synchronised around every run (see
+        :func:`time_median`); :func:`default_device` when ``None``.
+    warmup : int, optional
+        Untimed runs of each function before the first round.
+    rounds : int, optional
+        Number of rounds: each function gets this many timed runs.
+    min_time : float, optional
+        Within a round, repeat a function until its runs sum to at least this
+        many seconds and keep their median, for functions too quick to time once.
+
+    Returns
+    -------
+    dict of str to Timing
+        One :class:`Timing` per name, in the order of ``fns``, holding one time
+        per round.
+
+    Raises
+    ------
+    TypeError
+        If ``fns`` is not a mapping of strings to callables, or a count is not an int.
+    ValueError
+        If ``fns`` is empty, ``warmup < 0``, ``rounds < 1`` or ``min_time`` is
+        negative or not finite.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gdtutorial.devices import compare_times
+    >>> a = torch.ones(64, 64)
+    >>> timings = compare_times({"a @ a": lambda: a @ a, "a + a": lambda: a + a}, device="cpu")
+    >>> list(timings), timings["a @ a"].n
+    (['a @ a', 'a + a'], 7)
+    """
+    if not isinstance(fns, Mapping):
+        raise TypeError(
+            f"Expected fns to be a mapping of names to callables, got {type(fns).__name__}"
+        )
+    if not fns:
+        raise ValueError("Expected at least one function to time, got none")
+    for name, fn in fns.items():
+        if not isinstance(name, str) or not callable(fn):
+            raise TypeError(
+                f"Expected fns to map str names to callables, got {name!r}: {type(fn).__name__}"
+            )
+    warmup = _check_count(warmup, "warmup", 0)
+    rounds = _check_count(rounds, "rounds", 1)
+    target = _as_device(device)
+    names = list(fns)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:
+        for _ in range(warmup):
+            fns[name]()
+    for round_number in range(rounds):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            run = time_median(fns[name], device=target, warmup=0, repeat=1, min_time=min_time)
+            times[name].append(run.median)
+    return {name: Timing(times=tuple(times[name]), device=str(target)) for name in names}
+
+
+def speed_phrase(time: float, reference: float, *, tie: float = 1.1) -> str:
+    """Words for how ``time`` compares with ``reference``, chosen from the numbers.
+
+    A sentence that compares two measured times must not be written before the
+    measurement: glue this phrase into it instead.
+
+    Parameters
+    ----------
+    time, reference : float
+        Two measured times (e.g. medians from :func:`compare_times`), in seconds.
+    tie : float, optional
+        Ratios closer to 1 than this factor (either way) read "about as fast as".
+
+    Returns
+    -------
+    str
+        ``"<r> times faster than"``, ``"<r> times slower than"`` or
+        ``"about as fast as"``, the factor with one decimal below 10.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a real number.
+    ValueError
+        If a time is not positive and finite, or ``tie < 1``.
+
+    Examples
+    --------
+    >>> from gdtutorial.devices import speed_phrase
+    >>> speed_phrase(0.01, 0.03), speed_phrase(0.05, 0.02), speed_phrase(0.0105, 0.01)
+    ('3.0 times faster than', '2.5 times slower than', 'about as fast as')
+    """
+    for name, value in (("time", time), ("reference", reference), ("tie", tie)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"Expected {name} to be a real number, got {type(value).__name__}")
+    for name, value in (("time", time), ("reference", reference)):
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"Expected {name} to be a positive, finite time, got {value}")
+    if not math.isfinite(tie) or tie < 1:
+        raise ValueError(f"Expected tie to be a finite ratio >= 1, got {tie}")
+    ratio = reference / time
+    if 1 / tie < ratio < tie:
+        return "about as fast as"
+    factor = max(ratio, 1 / ratio)
+    digits = f"{factor:.1f}" if factor < 10 else f"{factor:.0f}"
+    return f"{digits} times {'faster' if ratio > 1 else 'slower'} than"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -175,3 +176,45 @@ def test_chapters_offer_colab_binder_and_an_executed_notebook(book: BookBuild, p
     notebook = nbformat.read(executed, as_version=4)
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert outputs, f"{executed} has no outputs"
+
+
+def _plain_solutions(text: str) -> list[tuple[int, str]]:
+    """The body and first line of every plain ``{solution}`` directive (not the gated form)."""
+    found = []
+    pattern = re.compile(r"^(`{3,}|:{3,})\{solution\}[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
+    for match in pattern.finditer(text):
+        found.append((text[: match.start()].count("\n") + 1, match.group(2)))
+    return found
+
+
+def _shows_code(body: str) -> bool:
+    indented = re.search(r"^(?: {4}|\t)\S", body, re.M)
+    fenced = re.search(
+        r"^(`{3,}|~{3,})\s*(?:\{code-(?:block|cell)\}|python|ipython3?|py)?\s*$", body, re.M
+    )
+    return bool(indented or fenced)
+
+
+def test_no_solution_shows_code_that_did_not_run() -> None:
+    """Code in a solution is code that ran: it sits in code cells of the gated form
+    (``{solution-start}`` … ``{solution-end}``), never in a plain ``{solution}``."""
+    chapters = sorted((ROOT / "book").glob("*.md"))
+    assert len(chapters) >= 5
+    offending = [
+        f"{path.name}:{line}"
+        for path in chapters
+        for line, body in _plain_solutions(path.read_text(encoding="utf-8"))
+        if _shows_code(body)
+    ]
+    assert not offending, f"plain solutions that show unexecuted code: {offending}"
+
+
+def test_the_solution_check_recognises_unexecuted_code() -> None:
+    indented = "```{solution} ex\n:class: dropdown\n\nText:\n\n    x = 1\n```\n"
+    fenced = "````{solution} ex\n```python\nx = 1\n```\n````\n"
+    prose = "```{solution} ex\n:class: dropdown\n\nOnly words, and $x = 1$.\n```\n"
+    assert [_shows_code(body) for _, body in _plain_solutions(indented + fenced + prose)] == [
+        True,
+        True,
+        False,
+    ]

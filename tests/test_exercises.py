@@ -405,7 +405,7 @@ def test_each_case_is_timed() -> None:
         return _lstsq(A, b)
 
     report = check_solve(slow, cases="small")
-    assert 0.02 <= report.cases[0].seconds < 5
+    assert report.cases[0].seconds >= 0.02  # no upper bound: never assert on a busy clock
 
 
 def test_raise_if_failed_raises_assertion_error_with_the_report() -> None:
