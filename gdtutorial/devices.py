@@ -261,7 +261,7 @@ def compare_times(
 
     Parameters
     ----------
-    fns : mapping of str to callable
+    fns : Mapping of str to callable
         The functions to compare, by name; each is called with no arguments.
     device : str or torch.device, optional
         The device they work on, synchronised around every run (see

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.book
 #: Interactive figures each page must show. A page added to _toc.yml must be added here.
 EXPECTED_FIGURES = {
     "book/intro": 0,
-    "book/tensors-and-autograd": 3,
+    "book/tensors-and-autograd": 4,
     "book/solving-axb": 8,
     "book/matrix-inverse": 5,
     "book/svd": 5,
