@@ -14,7 +14,7 @@ Examples
 ('converged', [0.8, 1.4])
 """
 
-from . import devices, exercises, matrices
+from . import counting, devices, exercises, matrices
 from .inverse import inverse
 from .linear import solve
 from .result import Result, SVDResult
@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Result",
     "SVDResult",
+    "counting",
     "devices",
     "exercises",
     "inverse",
