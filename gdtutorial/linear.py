@@ -488,13 +488,17 @@ def solve(
         * ``"nesterov"``: ``y = x + μ(x − x_prev)``, ``x ← y − lr·∇f(y)``.
         * ``"cg"``: conjugate gradient on the normal equations ``AᵀA x = Aᵀb`` (CGLS), with
           the normal residuals reorthogonalised so the iteration count stays near its
-          exact-arithmetic value (at most ``rank(A)``); needs ``loss="l2"``.
+          exact-arithmetic value (at most ``rank(A)``); needs ``loss="l2"``. The stored
+          residuals take up to ``n·(n + 1)`` numbers per column of ``b`` (8 bytes each in
+          float64), reserved up front; where that exceeds 256 MiB the run is plain CGLS,
+          whose count can exceed ``n`` by far on an ill-conditioned system.
         * ``"cg-mixed"``: the same CGLS steps in float32, inside iterative refinement in
           float64: each float32 run solves ``A d = r`` for the current residual
           ``r = b − A x`` until ``r`` has shrunk 10⁴-fold, then ``x ← x + d`` and ``r`` are
           recomputed in float64. Float64 input only. A float32 step moves half the bytes,
-          so large, well-conditioned systems (κ(A) up to about 10–20) are solved faster than
-          by ``cg``, to the same tolerance (checked on the float64 residual). When float32
+          so where matrix–vector products are limited by memory (large A) a well-conditioned
+          system (κ(A) up to about 10–20) can be solved faster than by ``cg``, to the same
+          tolerance (checked on the float64 residual). When float32
           cannot resolve a system (a refinement does not shrink the residual tenfold, which
           happens from κ(A) ≈ 30–40) the run continues as ``cg``, a few dozen steps later.
           Needs ``loss="l2"`` and memory for a float32 copy of ``A``.
