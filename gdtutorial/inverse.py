@@ -237,7 +237,8 @@ def inverse(
     }
     if method == "newton-schulz":
         advice["diverged"] = (
-            "Newton–Schulz converges only when ‖I − X0·M‖ < 1; try X0=None, the safe start."
+            "Newton–Schulz converges exactly when the spectral radius of I − X0·M is below 1 "
+            "(guaranteed when ‖I − X0·M‖ < 1); try X0=None, the safe start."
             if X0 is not None
             else "From the safe start this means M is singular or too ill-conditioned for "
             "its dtype."
@@ -285,11 +286,14 @@ def inverse(
         sigma2 = estimate_lambda_max(M)
         if sigma2 == 0:  # M = 0: nothing to scale by
             return _newton_schulz(M, torch.zeros_like(M), tracker, scaled=False, upper=1.0)
-        # an upper bound on σ_max² / σ̂²: rigorous ones (‖M‖₁‖M‖∞, ‖M‖_F²) or 1.25 σ̂²
+        # Note [Newton–Schulz start]
+        # σ̂² from power iteration can be far below σ_max² when the start vector is nearly
+        # orthogonal to the top singular vector, so the bound on σ_max² that the scaled steps
+        # rely on must be rigorous: ‖M‖₂² ≤ ‖M‖₁‖M‖∞ and ‖M‖₂² ≤ ‖M‖_F². (A bound that trusted
+        # the estimate, 1.25 σ̂², made a well-conditioned M diverge.)
         bound = min(
             float((M.abs().sum(0).max() * M.abs().sum(1).max()).item()),
             float(M.square().sum().item()),
-            1.25 * sigma2,
         )
         return _newton_schulz(M, M.mT / sigma2, tracker, scaled=True, upper=bound / sigma2)
 

@@ -167,3 +167,32 @@ def test_zero_matrix_has_no_inverse_and_says_so() -> None:
     for method in ["gd", "momentum", "newton-schulz", "cg"]:
         result = inverse(torch.zeros(3, 3, dtype=torch.float64), method=method, max_iter=2000)
         assert not result.success and result.status in {"stalled", "max_iter"}, method
+
+
+def test_newton_schulz_default_start_survives_a_power_iteration_that_misses_sigma_max() -> None:
+    """The start vector of the power iteration is orthogonal to M's top singular vector, so
+    σ̂² = 1 while σ_max² = 2.56: a bound that trusted the estimate made this M diverge."""
+    from gdtutorial._loop import _start_vector
+
+    n = 16
+    M0 = torch.eye(n, dtype=torch.float64)
+    v = _start_vector(n, M0)
+    q = torch.randn(n, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    q = q - (q @ v) / (v @ v) * v
+    q = q / q.norm()
+    M = M0 + 0.6 * torch.outer(q, q)
+    result = inverse(M)
+    assert result.success, result.message
+    torch.testing.assert_close(result.x, torch.linalg.inv(M), atol=1e-8, rtol=0)
+    assert result.nit <= 10
+
+
+def test_newton_schulz_divergence_advice_states_the_exact_condition() -> None:
+    M = torch.diag(torch.tensor([1.0, 2.0], dtype=torch.float64))
+    nilpotent_error = torch.tensor([[1.0, 3.0], [0.0, 0.5]], dtype=torch.float64)
+    # ‖I − X0·M‖ = 6 > 1, but I − X0·M is nilpotent: spectral radius 0, so it converges
+    assert inverse(M, nilpotent_error).success
+    diverging = inverse(M, 3 * torch.eye(2, dtype=torch.float64))
+    assert diverging.status == "diverged"
+    assert "spectral radius of I − X0·M is below 1" in diverging.message
+    assert "X0=None" in diverging.message and inverse(M, None).success
