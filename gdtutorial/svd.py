@@ -248,7 +248,8 @@ def svd(
           ``tr(UᵀMVN)``, ``N = diag(k, …, 1)/k``, on the Stiefel manifolds, QR retraction.
         * ``"penalty"``: the source post's method: ``mse(U diag(d²) Vᵀ, M)`` plus
           ``mse(UᵀU, I)/100`` and ``mse(VᵀV, I)/100``, by gradient descent with heavy-ball
-          momentum (``v ← μ v + g``, ``p ← p − lr·v``) and autograd. Its start is drawn as the
+          momentum (``v ← μ v + g``, ``p ← p − lr·v``); the gradients are written in closed
+          form (the numbers autograd gives, tested against it). Its start is drawn as the
           post drew it: ``U = rand(m, k)``, then ``d = rand(k)``, then ``V = rand(n, k)``.
     lr : float, optional
         Step size of ``riemannian`` (``1/σ̂_max`` by default, ``σ̂_max`` a power-iteration
