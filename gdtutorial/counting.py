@@ -67,7 +67,7 @@ class Op(NamedTuple):
 
     @property
     def bytes(self) -> int:
-        """Bytes of the tensor arguments: what the operation must read at least."""
+        """The number of bytes of the tensor arguments, which the operation must read at least."""
         return sum(
             math.prod(shape) * torch.empty((), dtype=dtype).element_size()
             for shape, dtype in self.tensors
