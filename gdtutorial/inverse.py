@@ -87,7 +87,8 @@ def _newton_schulz(
     small eigenvalues grow about four-fold per step and about half the steps are saved. ``u``
     is 1 after the first step. ``l`` is the smallest eigenvalue of ``X_k M``, i.e. one minus the
     largest of ``I − X_k M``: we estimate it by power iteration, warm-started from step to step
-    (the eigenvectors do not change), two matrix-vector products per step. The estimate errs
+    (the eigenvectors do not change), two power steps and a Rayleigh quotient, three
+    matrix-vector products per step. The estimate errs
     high, which is the safe side: every ``t`` in ``(0, u]`` still maps into ``(0, 1]``.
     """
     n = M.shape[0]
@@ -149,7 +150,8 @@ def inverse(
         * ``"newton-schulz"``: ``X ← X(2I − MX)``, quadratically convergent; from the default
           start with the scaling of Pan and Schreiber (1991), which about halves the steps
           needed for ill-conditioned ``M`` (see Note [scaled Newton–Schulz]); from a given
-          ``X0`` plain, and it converges only if ``‖I − X₀M‖ < 1``.
+          ``X0`` plain, and it converges exactly when the spectral radius of ``I − X₀M`` is
+          below 1 (guaranteed when ``‖I − X₀M‖ < 1`` in any submultiplicative norm).
         * ``"cg"``: conjugate gradient (CGLS, reorthogonalised as in :func:`~gdtutorial.solve`)
           on the ``n`` systems ``Mᵀ xᵢ = eᵢ`` (the rows of ``X``), all at once.
     lr : float, optional
