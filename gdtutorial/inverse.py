@@ -138,10 +138,10 @@ def inverse(
     M : torch.Tensor
         ``(n, n)`` matrix, float32 or float64, on any device.
     X0 : torch.Tensor, optional
-        ``(n, n)`` starting guess; never modified. By default ``c·Mᵀ`` with
-        ``c = 1/σ̂²``, ``σ̂`` a power-iteration estimate of ``σ_max(M)`` (a safe start for
-        Newton–Schulz: the eigenvalues of ``X₀M`` lie in ``(0, 1]`` up to the estimate's error);
-        zeros for ``"cg"``.
+        ``(n, n)`` starting guess; never modified. By default, for ``"newton-schulz"``,
+        ``c·Mᵀ`` with ``c = 1/σ̂²``, ``σ̂`` a power-iteration estimate of ``σ_max(M)``, whose
+        first step is scaled by rigorous bounds on ``σ_max²`` so that it is safe (see Note
+        [Newton–Schulz start]); zeros for ``"gd"``, ``"momentum"`` and ``"cg"``.
     method : {"newton-schulz", "gd", "momentum", "cg"}, default "newton-schulz"
         * ``"gd"``: gradient descent on ``mse(X M, I) = ‖XM − I‖²_F/n²``, as the source post
           does: ``X ← X − lr·(2/n²)(XM − I)Mᵀ``.
