@@ -76,7 +76,8 @@ def check_tensor(
     Raises
     ------
     TypeError
-        If ``x`` is not a tensor, or its dtype is not a real floating type.
+        If ``x`` is not a tensor, is not dense (a sparse layout), or its dtype is not a real
+        floating type.
     ValueError
         If ``x`` has the wrong number of dimensions, is empty, or holds NaN or Inf.
 
@@ -94,6 +95,11 @@ def check_tensor(
         raise TypeError(
             f"Expected {name} to have a real floating dtype (torch.float32 or torch.float64), "
             f"got {x.dtype}"
+        )
+    if x.layout != torch.strided:
+        raise TypeError(
+            f"Expected {name} to be a dense tensor, got layout {x.layout}; convert it with "
+            f"{name}.to_dense()"
         )
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim

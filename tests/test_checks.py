@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -315,3 +316,17 @@ def test_helpers_pass_good_values_through() -> None:
 def test_choice_rejects_callable_unless_allowed() -> None:
     with pytest.raises(ValueError, match=r"Expected method to be one of \['a'\], got <built-in"):
         check_choice(abs, "method", {"a": 1})
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_every_solver_rejects_a_sparse_matrix_with_advice_that_works(layout: str) -> None:
+    sparse = A.to_sparse() if layout == "coo" else A.to_sparse_csr()
+    for call, name in ((lambda M: solve(M, b), "A"), (inverse, "M"), (svd, "M")):
+        with pytest.raises(TypeError, match=rf"Expected {name} to be a dense tensor, got layout"):
+            call(sparse)
+    with pytest.raises(TypeError) as error:
+        solve(sparse, b)
+    advice = re.search(r"convert it with A\.(\w+)\(\)", str(error.value))
+    assert advice is not None
+    assert solve(getattr(sparse, advice.group(1))(), b).success
