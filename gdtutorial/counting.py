@@ -68,10 +68,7 @@ class Op(NamedTuple):
     @property
     def bytes(self) -> int:
         """The number of bytes of the tensor arguments, which the operation must read at least."""
-        return sum(
-            math.prod(shape) * torch.empty((), dtype=dtype).element_size()
-            for shape, dtype in self.tensors
-        )
+        return sum(math.prod(shape) * dtype.itemsize for shape, dtype in self.tensors)
 
 
 class OpLog(TorchDispatchMode):

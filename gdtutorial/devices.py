@@ -164,6 +164,14 @@ def _check_count(value: object, name: str, minimum: int) -> int:
     return value
 
 
+def _check_seconds(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"Expected {name} to be a number of seconds, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"Expected {name} to be finite and >= 0, got {value}")
+    return float(value)
+
+
 def time_median(
     fn: Callable[[], object],
     *,
@@ -223,12 +231,7 @@ def time_median(
     warmup = _check_count(warmup, "warmup", 0)
     repeat = _check_count(repeat, "repeat", 1)
     max_repeat = _check_count(max_repeat, "max_repeat", repeat)
-    if isinstance(min_time, bool) or not isinstance(min_time, (int, float)):
-        raise TypeError(
-            f"Expected min_time to be a number of seconds, got {type(min_time).__name__}"
-        )
-    if not math.isfinite(min_time) or min_time < 0:
-        raise ValueError(f"Expected min_time to be finite and >= 0, got {min_time}")
+    min_time = _check_seconds(min_time, "min_time")
     target = _as_device(device)
 
     for _ in range(warmup):
@@ -310,6 +313,7 @@ def compare_times(
             )
     warmup = _check_count(warmup, "warmup", 0)
     rounds = _check_count(rounds, "rounds", 1)
+    min_time = _check_seconds(min_time, "min_time")  # before any run, not after the warm-up
     target = _as_device(device)
     names = list(fns)
     times: dict[str, list[float]] = {name: [] for name in names}

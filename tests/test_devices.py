@@ -357,3 +357,10 @@ def test_speed_phrase_rejects_bad_input(
 ) -> None:
     with pytest.raises(error, match=match):
         speed_phrase(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_compare_times_checks_its_settings_before_running_anything() -> None:
+    calls: list[int] = []
+    with pytest.raises(ValueError, match="Expected min_time to be finite and >= 0"):
+        compare_times({"a": lambda: calls.append(1)}, device="cpu", min_time=-1)
+    assert calls == []
