@@ -15,6 +15,7 @@ Examples
 """
 
 from . import counting, devices, exercises, matrices
+from ._methods import show_options
 from .inverse import inverse
 from .linear import solve
 from .result import Result, SVDResult
@@ -30,6 +31,7 @@ __all__ = [
     "exercises",
     "inverse",
     "matrices",
+    "show_options",
     "solve",
     "svd",
 ]

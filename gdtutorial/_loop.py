@@ -52,6 +52,8 @@ __all__ = [
     "estimate_curvature",
     "estimate_lambda_max",
     "estimate_lambda_min",
+    "safe_norm",
+    "times_power_of_two",
 ]
 
 EXPLOSION = 1e6
@@ -90,9 +92,10 @@ class Tracker:
     callback : callable or None
         Called with the result so far after each iteration that did not diverge (the last,
         converged one included); returning ``True`` stops the run.
-    advice : mapping, optional
-        Text appended to the standard message of a status, e.g. what step size to try; a
-        value may be a function returning the text, called only if that status occurs.
+    advice : mapping or callable, optional
+        Text appended to the standard message of a status, e.g. what step size to try: a
+        mapping from status to text (or to a function returning it), or a function
+        ``advice(status) -> str | None``; called only when the run ends with that status.
     stall_window : int, optional
         Iterations without 1 % progress of the best residual after which the run has stalled;
         ``None`` never stalls.
@@ -112,7 +115,7 @@ class Tracker:
         tol: float,
         max_iter: int,
         callback: Callable[[Any], Any] | None,
-        advice: Mapping[str, str | Callable[[], str]] | None = None,
+        advice: Mapping[str, str | Callable[[], str]] | Callable[[str], str | None] | None = None,
         stall_window: int | None = None,
         build: Callable[..., Result] | None = None,
         verify: Callable[[Any], float] | None = None,
@@ -121,7 +124,7 @@ class Tracker:
         self.tol = tol
         self.max_iter = max_iter
         self.callback = callback
-        self.advice = dict(advice or {})
+        self.advice = advice if callable(advice) else dict(advice or {})
         self.stall_window = stall_window
         self.build: Callable[..., Result] = build or (
             lambda state, **fields: Result(x=state, **fields)
@@ -237,9 +240,11 @@ class Tracker:
         """
         status = status or "max_iter"
         message = STATUS_MESSAGES[status]
-        advice = self.advice.get(status)
-        if advice is not None:
-            message = f"{message} {advice() if callable(advice) else advice}"
+        advice = self.advice(status) if callable(self.advice) else self.advice.get(status)
+        if callable(advice):
+            advice = advice()
+        if advice:
+            message = f"{message} {advice}"
         if status == "converged":
             return self.build(self.state, **self._fields(status, message, self.residual))
         state, residual = self._best()
@@ -298,6 +303,49 @@ def binary_exponent(size: float, dtype: torch.dtype) -> int:
     info = torch.finfo(dtype)
     low, high = math.frexp(info.tiny)[1] - 1, math.frexp(info.max)[1] - 1  # float64: ±1022, 1023
     return min(max(math.frexp(size)[1] - 1, low), high)
+
+
+def safe_norm(T: torch.Tensor) -> float:
+    """The Frobenius norm of ``T`` as a float, also where the squares of its entries would
+    leave the dtype's range (there it is computed as ``a·‖T/a‖`` with ``a = max|T|``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> T = torch.tensor([3e-30, 4e-30])
+    >>> float(T.norm()), round(safe_norm(T) / 1e-30, 6)
+    (0.0, 5.0)
+    """
+    value = float(torch.linalg.vector_norm(T).item())
+    info = torch.finfo(T.dtype)
+    if info.tiny**0.5 * 2**16 < value < info.max**0.5 * 2**-16:
+        return value
+    largest = float(T.abs().max().item()) if T.numel() else 0.0
+    if largest == 0 or not math.isfinite(largest):
+        return largest
+    return largest * float(torch.linalg.vector_norm(T / largest).item())
+
+
+def times_power_of_two(T: torch.Tensor, exponent: int) -> torch.Tensor:
+    """``T·2^exponent``, exact where it stays in range (inf where it overflows), for any
+    exponent, also one whose power of two alone is not a finite number of ``T``'s dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> tiny = torch.tensor([2.0**-1074], dtype=torch.float64)  # 2^1100 is not a float64
+    >>> times_power_of_two(tiny, 1100).item() == 2.0**26
+    True
+    """
+    if exponent == 0:
+        return T
+    info = torch.finfo(T.dtype)
+    step = math.frexp(info.max)[1] - 2  # 2^±step is finite and normal in the dtype
+    while exponent != 0:
+        chunk = max(-step, min(step, exponent))
+        T = T * 2.0**chunk
+        exponent -= chunk
+    return T
 
 
 def _times_power_of_two(value: float, exponent: int) -> float:

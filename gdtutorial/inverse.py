@@ -16,29 +16,24 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import torch
 
-from ._checks import (
-    check_callback,
-    check_choice,
-    check_max_iter,
-    check_momentum,
-    check_positive,
-    check_same_device,
-    check_same_dtype,
-    check_tensor,
-    check_tol,
+from ._checks import check_same_device, check_same_dtype, check_tensor
+from ._loop import (
+    Tracker,
+    binary_scale,
+    estimate_curvature,
+    estimate_lambda_max,
+    times_power_of_two,
 )
-from ._loop import Tracker, default_tol, estimate_curvature, estimate_lambda_max
-from .linear import _SAFETY, _conjugate_gradient, _System
+from ._methods import Method, Methods
+from .linear import _SAFETY, _conjugate_gradient, _ldexp, _System
 from .result import Result
 
 __all__ = ["inverse"]
-
-_METHODS = ("newton-schulz", "gd", "momentum", "cg")
 
 
 def _mse_and_residual(R: torch.Tensor) -> tuple[float, float]:
@@ -120,6 +115,163 @@ def _newton_schulz(
     return tracker.result(status)
 
 
+class _Problem:
+    """``X M = I``, checked, and scaled: the methods run on ``M' = M·2^-e``, whose inverse is
+    ``X' = X·2^e`` (see Note [scaling] in :mod:`gdtutorial.linear`)."""
+
+    def __init__(self, M: Any, X0: Any) -> None:
+        M = check_tensor(M, "M", ndim=2)
+        n = M.shape[0]
+        if M.shape[1] != n:
+            raise ValueError(f"Expected a square matrix M, got shape {tuple(M.shape)}")
+        if X0 is not None:
+            X0 = check_tensor(X0, "X0", ndim=2)
+            if X0.shape != M.shape:
+                raise ValueError(f"Expected X0 of shape {tuple(M.shape)}, got {tuple(X0.shape)}")
+            check_same_device(M=M, X0=X0)
+            check_same_dtype(M=M, X0=X0)
+        self.e = binary_scale(M)
+        self.M = times_power_of_two(M, -self.e)
+        self.X0 = None if X0 is None else times_power_of_two(X0.clone(), self.e)
+        self.n = self.size = n
+        self.dtype, self.names = M.dtype, "M"
+
+
+class _InverseMethod(Method):
+    """What every method of :func:`inverse` shares: the result in the caller's units, advice."""
+
+    problem: _Problem
+    transposed = False  # CG iterates on Xᵀ
+
+    def build(self, state: Any, **fields: Any) -> Result:
+        X = state.mT if self.transposed else state
+        return Result(x=times_power_of_two(X, -self.problem.e), **fields)
+
+    def advice(self, status: str, tracker: Tracker) -> str | None:
+        if status == "max_iter":
+            newton = None if self.name == "newton-schulz" else self.suggest(method="newton-schulz")
+            return self.more_iterations(newton)
+        if status == "stalled":
+            return "M may be singular, or too ill-conditioned for this dtype."
+        if status == "diverged":
+            return self.diverged()
+        return None
+
+    def diverged(self) -> str | None:
+        return None
+
+
+class _NewtonSchulz(_InverseMethod):
+    name = "newton-schulz"
+    summary = "X ← X(2I − MX), from a safe scaled start (Pan and Schreiber's scaling)."
+    stall_window = 50
+
+    def default_max_iter(self) -> int:
+        return 100
+
+    def run(self, tracker: Tracker) -> Result:
+        M, X0 = self.problem.M, self.problem.X0
+        if X0 is not None:
+            return _newton_schulz(M, X0, tracker, scaled=False, upper=1.0)
+        sigma2 = estimate_lambda_max(M)
+        if sigma2 == 0:  # M = 0: nothing to scale by
+            return _newton_schulz(M, torch.zeros_like(M), tracker, scaled=False, upper=1.0)
+        # Note [Newton–Schulz start]
+        # σ̂² from power iteration can be far below σ_max² when the start vector is nearly
+        # orthogonal to the top singular vector, so the bound on σ_max² that the scaled steps
+        # rely on must be rigorous: ‖M‖₂² ≤ ‖M‖₁‖M‖∞ and ‖M‖₂² ≤ ‖M‖_F². (A bound that trusted
+        # the estimate, 1.25 σ̂², made a well-conditioned M diverge.)
+        bound = min(
+            float((M.abs().sum(0).max() * M.abs().sum(1).max()).item()),
+            float(M.square().sum().item()),
+        )
+        return _newton_schulz(M, M.mT / sigma2, tracker, scaled=True, upper=bound / sigma2)
+
+    def diverged(self) -> str:
+        if self.problem.X0 is not None:
+            return (
+                "Newton–Schulz converges exactly when the spectral radius of I − X0·M is below "
+                "1 (guaranteed when ‖I − X0·M‖ < 1); try X0=None, the safe start."
+            )
+        return "From the safe start this means M is singular or too ill-conditioned for its dtype."
+
+
+class _GradientDescent(_InverseMethod):
+    name = "gd"
+    summary = "gradient descent on mse(XM, I) = ‖XM − I‖²_F/n², the source post's method."
+    settings: ClassVar[Mapping[str, str]] = {
+        "lr": "the step size; None: 2/(L + μ) from power-iteration estimates of the curvature",
+    }
+    momentum = 0.0
+
+    def prepare(self) -> None:
+        n, e = self.problem.n, self.problem.e
+        bounds = estimate_curvature(self.problem.M.mT, safety=_SAFETY)
+        # of MMᵀ, as the mse's curvature 2/n²; a unit step for M = 0
+        L, mu = bounds or (n**2 / 2, 0.0)
+        self.L: float = 2 * L / n**2
+        self.mu: float = 2 * mu / n**2
+        # lr is in the caller's units: on M' = M·2^-e the same step is lr·2^(2e)
+        self.lr = _ldexp(self.given["lr"], 2 * e) if "lr" in self.given else self.derived()
+
+    def derived(self) -> float:
+        return 2 / (self.L + self.mu)
+
+    def run(self, tracker: Tracker) -> Result:
+        problem = self.problem
+        start = torch.zeros_like(problem.M) if problem.X0 is None else problem.X0
+        return _gradient_descent(problem.M, start, tracker, lr=self.lr, momentum=self.momentum)
+
+    def diverged(self) -> str:
+        to_user = -2 * self.problem.e
+        used = _ldexp(self.lr, to_user)
+        safer = _ldexp((1 + self.momentum) / self.L, to_user)
+        return self.step_size(used, safer, "lr" not in self.given)
+
+
+class _HeavyBall(_GradientDescent):
+    name = "momentum"
+    summary = "gradient descent on mse(XM, I) with heavy-ball momentum, v ← μ v + g."
+    settings: ClassVar[Mapping[str, str]] = {
+        "lr": "the step size; None: Polyak's heavy-ball optimum 4/(√L + √μ)²",
+        "momentum": "μ in [0, 1); None: ((√L − √μ)/(√L + √μ))² with a derived lr, else 0.9",
+    }
+
+    def prepare(self) -> None:
+        self.momentum = self.given.get("momentum", 0.9)
+        super().prepare()
+
+    def derived(self) -> float:
+        if "momentum" in self.given:
+            return (1 + self.momentum) / self.L
+        root_L, root_mu = math.sqrt(self.L), math.sqrt(self.mu)
+        self.momentum = ((root_L - root_mu) / (root_L + root_mu)) ** 2
+        return 4 / (root_L + root_mu) ** 2
+
+
+class _CG(_InverseMethod):
+    name = "cg"
+    summary = "conjugate gradient (CGLS, reorthogonalised) on the n systems Mᵀxᵢ = eᵢ at once."
+    transposed = True
+
+    def default_max_iter(self) -> int:
+        return max(100, 4 * self.problem.n)
+
+    def prepare(self) -> None:
+        self.stall_window = max(100, self.problem.n // 2)
+
+    def run(self, tracker: Tracker) -> Result:
+        problem = self.problem
+        identity = torch.eye(problem.n, dtype=problem.dtype, device=problem.M.device)
+        system = _System(problem.M.mT, identity, loss_scale=1 / problem.n**2)
+        start = torch.zeros_like(problem.M) if problem.X0 is None else problem.X0.mT.clone()
+        return _conjugate_gradient(system, start, tracker)
+
+
+METHODS = Methods("inverse", _NewtonSchulz, _GradientDescent, _HeavyBall, _CG)
+"""The methods of :func:`inverse`, by name."""
+
+
 def inverse(
     M: torch.Tensor,
     X0: torch.Tensor | None = None,
@@ -143,6 +295,8 @@ def inverse(
         first step is scaled by rigorous bounds on ``σ_max²`` so that it is safe (see Note
         [Newton–Schulz start]); zeros for ``"gd"``, ``"momentum"`` and ``"cg"``.
     method : {"newton-schulz", "gd", "momentum", "cg"}, default "newton-schulz"
+        :func:`~gdtutorial.show_options` lists each method's settings.
+
         * ``"gd"``: gradient descent on ``mse(X M, I) = ‖XM − I‖²_F/n²``, as the source post
           does: ``X ← X − lr·(2/n²)(XM − I)Mᵀ``.
         * ``"momentum"``: the same with heavy-ball momentum, torch's convention
@@ -178,7 +332,9 @@ def inverse(
         singular values of ``XM − I``); ``loss_history`` records ``mse(X M, I)``, the source
         post's loss, for every method. A singular ``M`` never reports success. The run stalls
         when the residual has not fallen by 1 % in 50 iterations (``newton-schulz``),
-        ``max(100, n/2)`` (``cg``) or 1,000 (the others).
+        ``max(100, n/2)`` (``cg``) or 1,000 (the others). The methods run on ``M`` scaled by
+        a power of two (exactly) where its entries are far from 1, so its scale never decides
+        the outcome; an inverse whose entries leave the dtype's range is no success.
 
     Raises
     ------
@@ -198,121 +354,12 @@ def inverse(
     >>> slow.status, slow.residual > 1e-3
     ('max_iter', True)
     """
-    M = check_tensor(M, "M", ndim=2)
-    n = M.shape[0]
-    if M.shape[1] != n:
-        raise ValueError(f"Expected a square matrix M, got shape {tuple(M.shape)}")
-    if X0 is not None:
-        X0 = check_tensor(X0, "X0", ndim=2)
-        if X0.shape != M.shape:
-            raise ValueError(f"Expected X0 of shape {tuple(M.shape)}, got {tuple(X0.shape)}")
-        check_same_device(M=M, X0=X0)
-        check_same_dtype(M=M, X0=X0)
-    check_choice(method, "method", dict.fromkeys(_METHODS))
-    lr = check_positive(lr, "lr")
-    momentum = check_momentum(momentum)
-    tol = check_tol(tol)
-    max_iter = check_max_iter(max_iter)
-    callback = check_callback(callback)
-    unused = {
-        "newton-schulz": ("lr", "momentum"),
-        "cg": ("lr", "momentum"),
-        "gd": ("momentum",),
-        "momentum": (),
-    }[method]
-    for name in unused:
-        value = {"lr": lr, "momentum": momentum}[name]
-        if value is not None:
-            raise ValueError(f"Expected {name}=None with method={method!r}, got {value!r}")
-
-    if tol is None:
-        tol = default_tol(M.dtype)
-    if max_iter is None:
-        max_iter = {"newton-schulz": 100, "cg": max(100, 4 * n)}.get(
-            method, min(100_000, max(1000, 100 * n))
-        )
-    stall_window = {"newton-schulz": 50, "cg": max(100, n // 2)}.get(method, 1000)
-    advice: dict[str, str | Callable[[], str]] = {
-        "max_iter": f"Raise max_iter (it was {max_iter})"
-        + (" or use method='newton-schulz'." if method != "newton-schulz" else "."),
-        "stalled": "M may be singular, or too ill-conditioned for this dtype.",
-    }
-    if method == "newton-schulz":
-        advice["diverged"] = (
-            "Newton–Schulz converges exactly when the spectral radius of I − X0·M is below 1 "
-            "(guaranteed when ‖I − X0·M‖ < 1); try X0=None, the safe start."
-            if X0 is not None
-            else "From the safe start this means M is singular or too ill-conditioned for "
-            "its dtype."
-        )
-    estimates: dict[str, float] = {}
-
-    def spectrum() -> tuple[float, float]:  # of MMᵀ, scaled to the mse's curvature 2/n²
-        if not estimates:
-            bounds = estimate_curvature(M.mT, safety=_SAFETY)
-            # None: M = 0, or its squares leave the dtype's range: a unit step, and advice
-            L, mu = (2 * bound / n**2 for bound in bounds) if bounds else (1.0, 0.0)
-            estimates["L"], estimates["mu"] = L, mu
-            estimates["out_of_range"] = bounds is None
-        return estimates["L"], estimates["mu"]
-
-    def safer_lr() -> str:
-        L, _ = spectrum()
-        if estimates["out_of_range"]:
-            return "Its numbers left the range of the dtype: rescale M towards 1."
-        safe = min((1 + (momentum or 0.0)) / L, (lr or math.inf) / 2)
-        used = "the derived step" if lr is None else f"lr={lr:.3g}"
-        return f"The step size ({used}) is too large; try lr={safe:.3g}."
-
-    if method in ("gd", "momentum"):
-        advice["diverged"] = safer_lr
-    tracker = Tracker(
-        method=method,
+    return METHODS.run(
+        method,
+        _Problem(M, X0),
+        lr=lr,
+        momentum=momentum,
         tol=tol,
         max_iter=max_iter,
         callback=callback,
-        advice=advice,
-        stall_window=stall_window,
-        build=(lambda state, **fields: Result(x=state.mT, **fields)) if method == "cg" else None,
     )
-
-    if method == "cg":
-        identity = torch.eye(n, dtype=M.dtype, device=M.device)
-        system = _System(M.mT, identity, loss_scale=1 / n**2)
-        start = torch.zeros_like(M) if X0 is None else X0.mT.clone()
-        return _conjugate_gradient(system, start, tracker)
-
-    if method == "newton-schulz":
-        if X0 is not None:
-            return _newton_schulz(M, X0.clone(), tracker, scaled=False, upper=1.0)
-        sigma2 = estimate_lambda_max(M)
-        if sigma2 == 0:  # M = 0: nothing to scale by
-            return _newton_schulz(M, torch.zeros_like(M), tracker, scaled=False, upper=1.0)
-        # Note [Newton–Schulz start]
-        # σ̂² from power iteration can be far below σ_max² when the start vector is nearly
-        # orthogonal to the top singular vector, so the bound on σ_max² that the scaled steps
-        # rely on must be rigorous: ‖M‖₂² ≤ ‖M‖₁‖M‖∞ and ‖M‖₂² ≤ ‖M‖_F². (A bound that trusted
-        # the estimate, 1.25 σ̂², made a well-conditioned M diverge.)
-        bound = min(
-            float((M.abs().sum(0).max() * M.abs().sum(1).max()).item()),
-            float(M.square().sum().item()),
-        )
-        return _newton_schulz(M, M.mT / sigma2, tracker, scaled=True, upper=bound / sigma2)
-
-    start = torch.zeros_like(M) if X0 is None else X0.clone()
-    velocity_factor = momentum
-    if lr is not None:
-        step = lr
-    else:
-        L, mu = spectrum()
-        root_L, root_mu = math.sqrt(L), math.sqrt(mu)
-        if method == "gd":
-            step = 2 / (L + mu)
-        elif momentum is None:
-            step = 4 / (root_L + root_mu) ** 2
-            velocity_factor = ((root_L - root_mu) / (root_L + root_mu)) ** 2
-        else:
-            step = (1 + momentum) / L
-    if velocity_factor is None:
-        velocity_factor = 0.0 if method == "gd" else 0.9
-    return _gradient_descent(M, start, tracker, lr=step, momentum=velocity_factor)

@@ -17,29 +17,24 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 
-from ._checks import (
-    check_callback,
-    check_choice,
-    check_max_iter,
-    check_momentum,
-    check_positive,
-    check_same_device,
-    check_same_dtype,
-    check_tensor,
-    check_tol,
-)
+from ._checks import check_choice, check_same_device, check_same_dtype, check_tensor
 from ._loop import (
     Tracker,
     binary_exponent,
     binary_scale,
-    default_tol,
     estimate_curvature,
+    safe_norm,
+    times_power_of_two,
 )
+from ._loop import (
+    _times_power_of_two as _ldexp,
+)
+from ._methods import Method, Methods
 from .result import Result
 
 __all__ = ["solve"]
@@ -104,17 +99,7 @@ def _polyak(value: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
 # --- the problem: residual and its measure -----------------------------------------------------
 
 
-def _norm(T: torch.Tensor) -> float:
-    """The Frobenius norm of ``T`` as a float, also where the squares of its entries would
-    leave the dtype's range (there it is computed as ``a·‖T/a‖`` with ``a = max|T|``)."""
-    value = float(torch.linalg.vector_norm(T).item())
-    info = torch.finfo(T.dtype)
-    if info.tiny**0.5 * 2**16 < value < info.max**0.5 * 2**-16:
-        return value
-    largest = float(T.abs().max().item()) if T.numel() else 0.0
-    if largest == 0 or not math.isfinite(largest):
-        return largest
-    return largest * float(torch.linalg.vector_norm(T / largest).item())
+_norm = safe_norm  # the one range-safe norm, shared by every solver
 
 
 class _System:
@@ -162,16 +147,25 @@ def _gradient_descent(
     lr: float | None,
     momentum: float,
     nesterov: bool,
+    measure: Callable[[torch.Tensor, torch.Tensor | None], float] | None = None,
 ) -> Result:
     """Gradient descent, heavy ball or Nesterov on ``loss(A X − B)``.
 
     ``lr=None`` means Polyak's step ``loss / ‖gradient‖²`` (the loss's minimum taken as 0).
+    ``measure(R, G)`` is the stopping measure of the iterate with residual ``R`` (``G`` its
+    gradient ``Aᵀ∇loss(R)`` where known); by default the system's relative residual.
     """
     A, B = system.A, system.B
     R = A @ X - B
     value, grad_R = loss(R)
     G = A.mT @ grad_R
-    status = tracker.start(X, loss=value, residual=system.residual(R))
+    if measure is None:
+        squared = loss is _l2
+
+        def measure(R: torch.Tensor, G: torch.Tensor | None) -> float:
+            return system.residual(R, G if squared else None)
+
+    status = tracker.start(X, loss=value, residual=measure(R, G))
     velocity = torch.zeros_like(X)
     X_previous, R_previous = X, R
     for _ in range(1, tracker.max_iter + 1):
@@ -192,8 +186,7 @@ def _gradient_descent(
         value, grad_R = loss(R)
         if not nesterov:
             G = A.mT @ grad_R
-        normal = G if (loss is _l2 and not nesterov) else None
-        status = tracker.step(X, loss=value, residual=system.residual(R, normal))
+        status = tracker.step(X, loss=value, residual=measure(R, None if nesterov else G))
     return tracker.result(status)
 
 
@@ -429,6 +422,7 @@ def _torch_optimizer(
     *,
     loss: LossFunction,
     make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    measure: Callable[[torch.Tensor, torch.Tensor | None], float],
 ) -> Result:
     """Minimise ``loss(A X − B)`` with a ``torch.optim`` optimizer and full-batch gradients."""
     A, B = system.A, system.B
@@ -437,7 +431,7 @@ def _torch_optimizer(
     with torch.no_grad():
         R = A @ parameter - B
         value, _ = loss(R)
-    status = tracker.start(X, loss=value, residual=system.residual(R))
+    status = tracker.start(X, loss=value, residual=measure(R, None))
     for _ in range(1, tracker.max_iter + 1):
         if status is not None:
             break
@@ -450,12 +444,325 @@ def _torch_optimizer(
             X = parameter.detach().clone()
             R = A @ X - B
             value, _ = loss(R)
-        status = tracker.step(X, loss=value, residual=system.residual(R))
+        status = tracker.step(X, loss=value, residual=measure(R, None))
     return tracker.result(status)
 
 
-_METHODS = ("gd", "momentum", "nesterov", "cg", "cg-mixed", "sgd", "adam")
-_CG_METHODS = ("cg", "cg-mixed")
+# --- the problem, checked and scaled -----------------------------------------------------------
+
+_DEGREE = {"l2": 2, "l2-norm": 1, "l1": 1}  # loss(2^c R) = 2^(degree·c) loss(R)
+_OWN_MEASURE = ("l2", "l2-norm")  # losses whose minimiser makes Aᵀ(Ax − b) vanish
+
+
+class _Problem:
+    """``A x = b`` with its loss, checked, and scaled by powers of two (see Note [scaling]).
+
+    Note [scaling]
+    Every method runs on ``A' = A·2^-a`` and ``B' = B·2^-c`` (``a``, ``c`` from
+    :func:`~gdtutorial._loop.binary_scale`: 0 unless the entries are far from 1), whose
+    solution is ``X' = X·2^(a − c)``. Scaling by a power of two is exact, so the relative
+    residuals, the iterates (up to that factor) and the statuses are those of the unscaled
+    problem, but no norm, product or step size can leave the dtype's range on the way (Aᵀb
+    of a system scaled by 2^-1000 underflows to 0 in float64). A callable loss is evaluated
+    on the caller's residual (``c = 0``): its scale is the caller's. Step sizes are converted:
+    a step ``lr`` of the caller's is ``lr·2^e`` on the scaled problem (``e`` is
+    ``lr_exponent``), and a step the package suggests is converted back.
+    """
+
+    def __init__(self, A: Any, b: Any, x0: Any, loss: Any) -> None:
+        A = check_tensor(A, "A", ndim=2)
+        b = check_tensor(b, "b", ndim=(1, 2))
+        m, n = A.shape
+        if b.shape[0] != m:
+            raise ValueError(
+                f"Expected b with {m} rows (A is {m} × {n}), got shape {tuple(b.shape)}"
+            )
+        self.x_shape = (n, *b.shape[1:])
+        if x0 is not None:
+            x0 = check_tensor(x0, "x0", ndim=b.ndim)
+            if tuple(x0.shape) != self.x_shape:
+                raise ValueError(
+                    f"Expected x0 of shape {self.x_shape}, got shape {tuple(x0.shape)}"
+                )
+        check_same_device(A=A, b=b, x0=x0)
+        check_same_dtype(A=A, b=b, x0=x0)
+        function = check_choice(loss, "loss", _LOSSES, allow_callable=True)
+        self.loss_name: str | None = loss if isinstance(loss, str) else None
+        self.degree = _DEGREE.get(loss) if isinstance(loss, str) else None
+        B = b.reshape(m, -1)
+        self.a = binary_scale(A)
+        self.c = binary_scale(B) if self.degree else 0
+        self.system = _System(times_power_of_two(A, -self.a), times_power_of_two(B, -self.c))
+        self.loss: LossFunction = (
+            function if isinstance(loss, str) else _with_autograd(function, b.shape)  # type: ignore[arg-type]
+        )
+        X = torch.zeros(n, B.shape[1], dtype=A.dtype, device=A.device)
+        if x0 is not None:  # a copy: the result must not share memory with x0
+            X = times_power_of_two(x0.reshape(n, -1).clone(), self.a - self.c)
+        self.X0 = X
+        self.m, self.n, self.size, self.dtype = m, n, min(m, n), A.dtype
+        self.names = "A and b"
+        self.least_squares = m > n
+        self.lr_exponent = 2 * self.a - 2 * self.c + (self.degree or 0) * self.c
+        self.loss_exponent = (self.degree or 0) * self.c
+
+    def to_user(self, X: torch.Tensor) -> torch.Tensor:
+        """An iterate of the scaled problem as the caller's ``x``."""
+        return times_power_of_two(X, self.c - self.a).reshape(self.x_shape)
+
+    def scaled_lr(self, lr: float, exponent: int | None = None) -> float:
+        """A step of the caller's on the scaled problem (inf where it overflows)."""
+        return _ldexp(lr, self.lr_exponent if exponent is None else exponent)
+
+    def user_lr(self, lr: float, exponent: int | None = None) -> float:
+        """A step on the scaled problem in the caller's units (0 or inf outside floats)."""
+        return _ldexp(lr, -(self.lr_exponent if exponent is None else exponent))
+
+
+# --- the methods' specs ------------------------------------------------------------------------
+
+
+class _SolveMethod(Method):
+    """What every method of :func:`solve` shares: the result in the caller's units, advice."""
+
+    problem: _Problem
+
+    def build(self, state: Any, **fields: Any) -> Result:
+        x = state.tensor() if isinstance(state, _Refined) else state
+        fields["loss_history"] = times_power_of_two(
+            fields["loss_history"], self.problem.loss_exponent
+        )
+        return Result(x=self.problem.to_user(x), **fields)
+
+    def advice(self, status: str, tracker: Tracker) -> str | None:
+        cg = self.suggest(method="cg") if self.name != "cg" else None
+        if status == "max_iter":
+            return self.more_iterations(cg)
+        if status == "stalled":
+            reason = (
+                "A may be too ill-conditioned for this method and dtype"
+                if self.problem.least_squares
+                else "The system may be singular without an exact solution, or too "
+                "ill-conditioned for this method and dtype"
+            )
+            if self.problem.dtype != torch.float64:
+                reason += " (float64 has more digits)"
+            return f"{reason}; try {cg}." if cg else f"{reason}."
+        if status == "diverged":
+            return self.diverged()
+        return None
+
+    def diverged(self) -> str | None:
+        return None
+
+
+class _Stepping(_SolveMethod):
+    """Methods with a step size: gradient descent, heavy ball, Nesterov, SGD, Adam."""
+
+    settings: ClassVar[Mapping[str, str]] = {
+        "lr": "the step size; None derives it (see solve's docstring)",
+    }
+    lr: float | None  # the step on the scaled problem; None: Polyak's
+    momentum = 0.0
+
+    def prepare(self) -> None:
+        problem, given = self.problem, self.given
+        self.estimates: tuple[float, float] | None = None
+        self.lr = problem.scaled_lr(given["lr"]) if "lr" in given else self.derived_lr()
+
+    def curvature(self) -> tuple[float, float]:
+        """``(L, μ)`` of ½‖A'x − B'‖² (a unit step for A = 0)."""
+        if self.estimates is None:
+            self.estimates = estimate_curvature(self.problem.system.A, safety=_SAFETY) or (1.0, 0.0)
+        return self.estimates
+
+    def derived_lr(self) -> float | None:
+        if self.problem.loss_name == "l2":
+            L, mu = self.curvature()
+            return 2 / (L + mu)
+        if self.problem.least_squares and self.problem.loss_name not in _OWN_MEASURE:
+            return 1 / self.curvature()[0]  # 1/L: safe for a loss whose curvature is ≤ 1
+        return None  # Polyak's step
+
+    def measure(self) -> Callable[[torch.Tensor, torch.Tensor | None], float] | None:
+        """The stopping measure: the residual, except for a loss on a tall A whose minimiser
+        does not solve the normal equations (ℓ₁, a callable): there the norm of its gradient
+        ``Aᵀ∇loss(r)``, relative to the gradient at the start."""
+        problem = self.problem
+        if not problem.least_squares or problem.loss_name in _OWN_MEASURE:
+            return None
+        A, loss = problem.system.A, problem.loss
+        first: list[float] = []
+
+        def gradient_measure(R: torch.Tensor, G: torch.Tensor | None) -> float:
+            norm = _norm(A.mT @ loss(R)[1] if G is None else G)
+            if not first:
+                first.append(norm if norm > 0 else 1.0)
+            return norm / first[0]
+
+        return gradient_measure
+
+    def run(self, tracker: Tracker) -> Result:
+        problem = self.problem
+        return _gradient_descent(
+            problem.system,
+            problem.X0,
+            tracker,
+            loss=problem.loss,
+            lr=self.lr,
+            momentum=self.momentum,
+            nesterov=self.name == "nesterov",
+            measure=self.measure(),
+        )
+
+    def diverged(self) -> str:
+        derived = "lr" not in self.given
+        if self.lr is None:  # Polyak's step: suggest a fixed one
+            safer = self.problem.user_lr(0.1 / self.curvature()[0])
+            suggestion = self.suggest(lr=safer)
+            text = "Polyak's step assumes the loss's minimum is 0"
+            return f"{text}; try {suggestion}." if suggestion else f"{text}."
+        used = self.problem.user_lr(self.lr)
+        L = self.curvature()[0]
+        safer = (1 + self.momentum) / L if self.problem.loss_name == "l2" else 0.1 * self.lr
+        return self.step_size(used, self.problem.user_lr(safer), derived)
+
+
+class _GradientDescent(_Stepping):
+    name = "gd"
+    summary = "gradient descent, x ← x − lr·∇f(x), the source post's method."
+
+
+class _HeavyBall(_Stepping):
+    name = "momentum"
+    summary = "heavy ball, v ← μ v + ∇f(x), x ← x − lr·v (torch's convention)."
+    settings: ClassVar[Mapping[str, str]] = {
+        **_Stepping.settings,
+        "momentum": "μ in [0, 1); None: the heavy-ball optimum with a derived lr, else 0.9",
+    }
+
+    def prepare(self) -> None:
+        super().prepare()
+        given = self.given
+        self.momentum = given.get("momentum", 0.9 if self.lr is not None else 0.5)
+        if self.problem.loss_name == "l2" and "lr" not in given:
+            L, mu = self.curvature()
+            if "momentum" in given:
+                self.lr = (1 + self.momentum) / L
+            else:
+                self.lr = 4 / (L**0.5 + mu**0.5) ** 2
+                self.momentum = ((L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)) ** 2
+
+
+class _Nesterov(_HeavyBall):
+    name = "nesterov"
+    summary = "Nesterov's method, y = x + μ(x − x_prev), x ← y − lr·∇f(y)."
+
+    def prepare(self) -> None:
+        _Stepping.prepare(self)
+        given = self.given
+        self.momentum = given.get("momentum", 0.9 if self.lr is not None else 0.5)
+        if self.problem.loss_name == "l2" and "lr" not in given:
+            L, mu = self.curvature()
+            self.lr = 1 / L
+            if "momentum" not in given:
+                self.momentum = (L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)
+
+
+class _TorchOptimizer(_Stepping):
+    """A ``torch.optim`` optimizer with full-batch gradients."""
+
+    settings: ClassVar[Mapping[str, str]] = _HeavyBall.settings
+
+    def make(self, params: list[torch.Tensor]) -> torch.optim.Optimizer:  # pragma: no cover
+        raise NotImplementedError
+
+    def run(self, tracker: Tracker) -> Result:
+        problem = self.problem
+        measure = self.measure() or (lambda R, G: problem.system.residual(R))
+        return _torch_optimizer(
+            problem.system,
+            problem.X0,
+            tracker,
+            loss=problem.loss,
+            make_optimizer=self.make,
+            measure=measure,
+        )
+
+
+class _SGD(_TorchOptimizer):
+    name = "sgd"
+    summary = "torch.optim.SGD with full-batch gradients (lr 1/L, momentum 0 by default)."
+
+    def derived_lr(self) -> float:
+        return 1 / self.curvature()[0]
+
+    def make(self, params: list[torch.Tensor]) -> torch.optim.Optimizer:
+        return torch.optim.SGD(params, lr=self.lr or 0.0, momentum=self.given.get("momentum", 0.0))
+
+
+class _Adam(_TorchOptimizer):
+    name = "adam"
+    summary = "torch.optim.Adam with full-batch gradients (lr 1e-2, β₁ = 0.9 by default)."
+
+    def prepare(self) -> None:
+        # Adam's steps move x by about lr whatever the gradient's size: lr is in x's units
+        self.estimates = None
+        self.exponent = self.problem.a - self.problem.c
+        lr = self.given.get("lr", 1e-2)
+        self.lr = self.problem.scaled_lr(lr, self.exponent)
+
+    def make(self, params: list[torch.Tensor]) -> torch.optim.Optimizer:
+        beta1 = self.given.get("momentum", 0.9)
+        return torch.optim.Adam(params, lr=self.lr or 0.0, betas=(beta1, 0.999))
+
+    def diverged(self) -> str:
+        used = self.problem.user_lr(self.lr, self.exponent)  # type: ignore[arg-type]
+        return self.step_size(used, used / 10, "lr" not in self.given)
+
+
+class _CG(_SolveMethod):
+    name = "cg"
+    summary = "conjugate gradient on the normal equations (CGLS), reorthogonalised; loss='l2' only."
+
+    @classmethod
+    def check(cls, problem: _Problem) -> None:
+        if problem.loss_name != "l2":
+            loss = problem.loss_name or "a callable"
+            raise ValueError(
+                f"Expected loss='l2' with method={cls.name!r} (CG minimises ½‖Ax − b‖²), "
+                f"got {loss!r}; use method='gd' for other losses"
+            )
+
+    def default_max_iter(self) -> int:
+        return max(100, 4 * self.problem.size)
+
+    def prepare(self) -> None:
+        self.stall_window = max(100, self.problem.size // 2)
+
+    def run(self, tracker: Tracker) -> Result:
+        return _conjugate_gradient(self.problem.system, self.problem.X0, tracker)
+
+
+class _MixedCG(_CG):
+    name = "cg-mixed"
+    summary = "CGLS in float32 inside float64 iterative refinement; float64 and loss='l2' only."
+
+    @classmethod
+    def check(cls, problem: _Problem) -> None:
+        super().check(problem)
+        if problem.dtype != torch.float64:
+            raise TypeError(
+                "Expected float64 A and b with method='cg-mixed' (it iterates in float32 and "
+                f"refines in float64), got {problem.dtype}; use method='cg'"
+            )
+
+    def run(self, tracker: Tracker) -> Result:
+        return _mixed_conjugate_gradient(self.problem.system, self.problem.X0, tracker)
+
+
+METHODS = Methods("solve", _CG, _MixedCG, _GradientDescent, _HeavyBall, _Nesterov, _SGD, _Adam)
+"""The methods of :func:`solve`, by name."""
 
 
 def solve(
@@ -463,7 +770,7 @@ def solve(
     b: torch.Tensor,
     x0: torch.Tensor | None = None,
     *,
-    method: str = "cg",
+    method: str | None = None,
     loss: str | Callable[[torch.Tensor], torch.Tensor] = "l2",
     lr: float | None = None,
     momentum: float | None = None,
@@ -481,7 +788,10 @@ def solve(
         ``(m,)`` right-hand side, or ``(m, k)`` for ``k`` right-hand sides solved together.
     x0 : torch.Tensor, optional
         Starting point of ``b``'s shape with ``n`` rows; zeros by default. Never modified.
-    method : {"cg", "cg-mixed", "gd", "momentum", "nesterov", "sgd", "adam"}, default "cg"
+    method : {"cg", "cg-mixed", "gd", "momentum", "nesterov", "sgd", "adam"}, optional
+        ``None`` (the default) means ``"cg"`` for ``loss="l2"`` and ``"gd"`` for the others.
+        :func:`~gdtutorial.show_options` lists each method's settings.
+
         * ``"gd"``: gradient descent, ``x ← x − lr·∇f(x)``, the source post's method.
         * ``"momentum"``: heavy ball, with torch's convention ``v ← μ v + ∇f(x)``,
           ``x ← x − lr·v``.
@@ -507,8 +817,8 @@ def solve(
     loss : {"l2", "l2-norm", "l1"} or callable, default "l2"
         The loss of the residual ``r = A x − b``: ``"l2"`` is ½‖r‖², ``"l2-norm"`` the source
         post's unsquared ‖r‖₂, ``"l1"`` is ‖r‖₁ (Frobenius and entrywise sums for ``k``
-        columns). A callable takes ``r`` (in ``b``'s shape) to a scalar tensor; its gradient
-        comes from autograd.
+        columns). A callable takes ``r`` (in ``b``'s shape, in the caller's units) to a
+        scalar tensor; its gradient comes from autograd.
     lr : float, optional
         Step size. ``None`` derives one:
 
@@ -517,6 +827,8 @@ def solve(
           ``2/(L + μ)``, ``momentum`` Polyak's heavy-ball optimum ``4/(√L + √μ)²`` (or
           ``(1 + momentum)/L`` when ``momentum`` is given), ``nesterov`` and ``sgd`` take
           ``1/L``;
+        * ``"l1"`` or a callable loss on a tall ``A`` (``m > n``): ``1/L``, safe for a loss
+          whose second derivative is at most 1 (such as Huber's);
         * other losses: Polyak's step ``f(x)/‖∇f(x)‖²`` (the minimum ``f* = 0`` assumed, i.e.
           a consistent system), which converges for the non-smooth ``"l1"`` too;
         * ``adam``: 1e-2.
@@ -526,8 +838,8 @@ def solve(
         ``(√L − √μ)/(√L + √μ)`` when ``lr`` is derived, else 0.9 (0.5 with Polyak steps); 0
         for ``sgd``; 0.9 for ``adam``. Not used by ``gd``, ``cg`` and ``cg-mixed``.
     tol : float, optional
-        Stop when the relative residual is at or below ``tol``; 1e-6 for float64, 1e-4 for
-        float32 by default.
+        Stop when the stopping measure (see Returns) is at or below ``tol``; 1e-6 for
+        float64, 1e-4 for float32 by default.
     max_iter : int, optional
         Iteration budget: ``max(100, 4·min(m, n))`` for ``cg`` and ``cg-mixed``,
         ``max(1000, 100·min(m, n))`` (at most 100,000) for the others.
@@ -539,14 +851,19 @@ def solve(
     Returns
     -------
     Result
-        ``x`` has ``b``'s shape with ``n`` rows. ``residual`` is the true relative residual
-        ``‖A x − b‖/‖b‖`` (recomputed from ``x``, not a recurrence's estimate), or, when
-        ``m > n``, the normal-equation residual ``‖Aᵀ(A x − b)‖/‖Aᵀb‖`` (Frobenius norms for
-        ``k`` columns; the denominator is 1 when it would be 0). ``loss_history`` records the
-        loss (for ``cg`` and ``cg-mixed``: ½‖r‖²; ``cg-mixed`` records its float32 runs'
-        estimate between refinements). A singular system without a solution never reports
-        success. The run stalls when the residual has not fallen by 1 % in
+        ``x`` has ``b``'s shape with ``n`` rows. ``residual`` is the stopping measure: the
+        true relative residual ``‖A x − b‖/‖b‖`` (recomputed from ``x``, not a recurrence's
+        estimate), or, when ``m > n``, the loss's own optimality measure: for ``"l2"`` and
+        ``"l2-norm"`` the normal-equation residual ``‖Aᵀ(A x − b)‖/‖Aᵀb‖``, for ``"l1"`` and
+        a callable loss the norm of its gradient ``Aᵀ∇loss(r)`` relative to the gradient at
+        the start (Frobenius norms for ``k`` columns; a denominator that would be 0 is 1).
+        ``loss_history`` records the loss (for ``cg`` and ``cg-mixed``: ½‖r‖²; ``cg-mixed``
+        records its float32 runs' estimate between refinements). A singular system without
+        a solution never reports success, nor does one whose solution leaves the dtype's
+        range. The run stalls when the measure has not fallen by 1 % in
         ``max(100, min(m, n)/2)`` iterations (``cg``, ``cg-mixed``) or 1,000 (the others).
+        The methods run on ``A`` and ``b`` scaled by powers of two (exactly) where their
+        entries are far from 1, so the scale of the input never decides the outcome.
 
     Raises
     ------
@@ -581,162 +898,9 @@ def solve(
     >>> result.success, result.x.round(decimals=4).tolist()
     (True, [[0.6667, 1.0], [0.6667, 1.0]])
     """
-    A = check_tensor(A, "A", ndim=2)
-    b = check_tensor(b, "b", ndim=(1, 2))
-    m, n = A.shape
-    if b.shape[0] != m:
-        raise ValueError(f"Expected b with {m} rows (A is {m} × {n}), got shape {tuple(b.shape)}")
-    x_shape = (n, *b.shape[1:])
-    if x0 is not None:
-        x0 = check_tensor(x0, "x0", ndim=b.ndim)
-        if tuple(x0.shape) != x_shape:
-            raise ValueError(f"Expected x0 of shape {x_shape}, got shape {tuple(x0.shape)}")
-    check_same_device(A=A, b=b, x0=x0)
-    check_same_dtype(A=A, b=b, x0=x0)
-    check_choice(method, "method", dict.fromkeys(_METHODS))
-    loss_function = check_choice(loss, "loss", _LOSSES, allow_callable=True)
-    lr = check_positive(lr, "lr")
-    momentum = check_momentum(momentum)
-    tol = check_tol(tol)
-    max_iter = check_max_iter(max_iter)
-    callback = check_callback(callback)
-    if method in _CG_METHODS:
-        if loss != "l2":
-            raise ValueError(
-                f"Expected loss='l2' with method={method!r} (CG minimises ½‖Ax − b‖²), got {loss!r}"
-            )
-        for name, value in (("lr", lr), ("momentum", momentum)):
-            if value is not None:
-                raise ValueError(
-                    f"Expected {name}=None with method={method!r} (CG chooses its own steps), "
-                    f"got {value!r}"
-                )
-    if method == "cg-mixed" and A.dtype != torch.float64:
-        raise TypeError(
-            "Expected float64 A and b with method='cg-mixed' (it iterates in float32 and "
-            f"refines in float64), got {A.dtype}; use method='cg'"
-        )
-    if method == "gd" and momentum is not None:
-        raise ValueError(
-            f"Expected momentum=None with method='gd' (use method='momentum'), got {momentum!r}"
-        )
-    if not isinstance(loss, str):
-        loss_function = _with_autograd(loss_function, b.shape)  # type: ignore[arg-type]
-
-    B = b.reshape(m, -1)
-    X = torch.zeros(n, B.shape[1], dtype=A.dtype, device=A.device)
-    if x0 is not None:
-        X = x0.reshape(n, -1).clone()  # a copy: the result must not share memory with x0
-    system = _System(A, B)
-    size = min(m, n)
-    if tol is None:
-        tol = default_tol(A.dtype)
-    if max_iter is None:
-        max_iter = (
-            max(100, 4 * size) if method in _CG_METHODS else min(100_000, max(1000, 100 * size))
-        )
-
-    def build(state: torch.Tensor | _Refined, **fields: Any) -> Result:
-        x = state.tensor() if isinstance(state, _Refined) else state
-        return Result(x=x.reshape(x_shape), **fields)
-
-    estimates: dict[str, float] = {}
-
-    def spectrum() -> tuple[float, float]:
-        if not estimates:
-            bounds = estimate_curvature(A, safety=_SAFETY)
-            # None: A = 0, or its squares leave the dtype's range: a unit step, and advice
-            estimates["L"], estimates["mu"] = bounds or (1.0, 0.0)
-            estimates["out_of_range"] = bounds is None
-        return estimates["L"], estimates["mu"]
-
-    def safer_lr() -> str:
-        L, _ = spectrum()
-        if estimates["out_of_range"]:
-            return _RESCALE
-        if method == "momentum":
-            safe = (1 + (momentum or 0.0)) / L
-        elif method == "adam" or loss != "l2":
-            safe = (lr or 1e-2) / 10
-        else:
-            safe = 1 / L
-        safe = min(safe, (lr or safe) / 2)
-        used = "Polyak's step" if lr is None else f"lr={lr:.3g}"  # lr: the one in use
-        return f"The step size ({used}) is too large; try lr={safe:.3g}."
-
-    tries = ([] if method in _CG_METHODS else ["method='cg'"]) + (
-        [] if A.dtype == torch.float64 else ["float64"]
-    )
-    advice: dict[str, str | Callable[[], str]] = {
-        # CG has no step size: it diverges only when its numbers leave the dtype's range
-        "diverged": safer_lr if method not in _CG_METHODS else _RESCALE,
-        "max_iter": f"Raise max_iter (it was {max_iter})"
-        + (" or try method='cg'." if method not in _CG_METHODS else "."),
-        "stalled": "The system may be singular without an exact solution, or too "
-        "ill-conditioned for this method and dtype"
-        + (f"; try {' or '.join(tries)}." if tries else "."),
-    }
-
-    stall_window = max(100, size // 2) if method in _CG_METHODS else 1000
-    tracker = Tracker(
-        method=method,
-        tol=tol,
-        max_iter=max_iter,
-        callback=callback,
-        advice=advice,
-        stall_window=stall_window,
-        build=build,
-    )
-
-    if method == "cg":
-        return _conjugate_gradient(system, X, tracker)
-    if method == "cg-mixed":
-        return _mixed_conjugate_gradient(system, X, tracker)
-    if method in ("gd", "momentum", "nesterov"):
-        beta = momentum
-        if loss == "l2" and lr is None:
-            L, mu = spectrum()
-            if method == "gd":
-                lr = 2 / (L + mu)
-            elif method == "momentum":
-                if momentum is None:
-                    lr = 4 / (L**0.5 + mu**0.5) ** 2
-                    beta = ((L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)) ** 2
-                else:
-                    lr = (1 + momentum) / L
-            else:
-                lr = 1 / L
-                if momentum is None:
-                    beta = (L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)
-        if beta is None:
-            beta = 0.0 if method == "gd" else (0.9 if lr is not None else 0.5)
-        return _gradient_descent(
-            system,
-            X,
-            tracker,
-            loss=loss_function,
-            lr=lr,
-            momentum=beta,
-            nesterov=method == "nesterov",
-        )
-    if method == "sgd":
-        sgd_lr = lr = lr if lr is not None else 1 / spectrum()[0]
-        sgd_momentum = momentum or 0.0
-
-        def make_optimizer(params: list[torch.Tensor]) -> torch.optim.Optimizer:
-            return torch.optim.SGD(params, lr=sgd_lr, momentum=sgd_momentum)
-
-    else:
-        adam_lr = lr = lr if lr is not None else 1e-2
-        beta1 = momentum if momentum is not None else 0.9
-
-        def make_optimizer(params: list[torch.Tensor]) -> torch.optim.Optimizer:
-            return torch.optim.Adam(params, lr=adam_lr, betas=(beta1, 0.999))
-
-    return _torch_optimizer(
-        system,
-        X,
-        tracker,
-        loss=loss_function,
-        make_optimizer=make_optimizer,
+    problem = _Problem(A, b, x0, loss)
+    if method is None:
+        method = "cg" if problem.loss_name == "l2" else "gd"
+    return METHODS.run(
+        method, problem, lr=lr, momentum=momentum, tol=tol, max_iter=max_iter, callback=callback
     )

@@ -17,28 +17,23 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import torch
 
-from ._checks import (
-    check_callback,
-    check_choice,
-    check_generator,
-    check_int_range,
-    check_max_iter,
-    check_momentum,
-    check_positive,
-    check_tensor,
-    check_tol,
+from ._checks import check_int_range, check_tensor
+from ._loop import (
+    Tracker,
+    _times_power_of_two,
+    binary_scale,
+    estimate_lambda_max,
+    times_power_of_two,
 )
-from ._loop import Tracker, default_tol, estimate_lambda_max
+from ._methods import Method, Methods
 from .result import Result, SVDResult
 
 __all__ = ["svd"]
-
-_METHODS = ("orthogonal-iteration", "riemannian", "penalty")
 
 Triplet = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 """``(U, S, V)`` with ``V`` as columns: ``M ≈ U diag(S) Vᵀ``."""
@@ -61,18 +56,17 @@ def _residual(
 
     ``orthonormal_U=True`` (``orthonormal_V=True``) skips the check of a factor fresh from
     Householder QR, orthonormal to rounding error: it saves a matrix product per step.
+    ``M`` must be scaled (see Note [scaling] in :mod:`gdtutorial.linear`): its largest entry
+    near 1, so that no square in these norms can leave the dtype's range.
     """
     identity = torch.eye(U.shape[1], dtype=M.dtype, device=M.device)
     MV = M @ V if MV is None else MV
     MtU = M.mT @ U if MtU is None else MtU
-    return torch.stack(
-        [
-            (MV - U * S).norm() / scale,
-            (MtU - V * S).norm() / scale,
-            (U.mT @ U - identity).norm(),
-            (V.mT @ V - identity).norm(),
-        ]
-    ).max()
+    parts = [(MV - U * S).norm() / scale, (MtU - V * S).norm() / scale]
+    for Q, orthonormal in ((U, orthonormal_U), (V, orthonormal_V)):
+        if not orthonormal:
+            parts.append((Q.mT @ Q - identity).norm())
+    return torch.stack(parts).max()
 
 
 def _normalise(U: torch.Tensor, S: torch.Tensor, V: torch.Tensor) -> Triplet:
@@ -173,8 +167,12 @@ def _penalty(
     lr: float,
     momentum: float,
     scale: float,
+    scaled: tuple[torch.Tensor, int],
 ) -> SVDResult:
     """The source post's method: gradient descent with momentum on a penalised loss.
+
+    It runs on the caller's ``M`` (its fixed step belongs to that scale); its residual is
+    measured on ``scaled = (M·2^-e, e)``, with ``S·2^-e``, range-safe and the same number.
 
     ``loss = mse(U diag(d²) Vᵀ, M) + mse(UᵀU, I)/100 + mse(VᵀV, I)/100``, minimised over
     ``U``, ``d`` and ``V`` (``S = d²`` keeps the singular values non-negative), with
@@ -202,11 +200,14 @@ def _penalty(
         grad_d = fit_scale * (U * RV).sum(dim=0) * 2 * d
         return loss, (grad_U, grad_d, grad_V)
 
+    M_scaled, e = scaled
+
+    def residual(U: torch.Tensor, S: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+        return _residual(M_scaled, scale, U, times_power_of_two(S, -e), V)
+
     U, d, V = start
     loss, gradients = loss_and_gradients(U, d, V)
-    status = tracker.start(
-        (U, d.square(), V), loss=loss, residual=_residual(M, scale, U, d.square(), V)
-    )
+    status = tracker.start((U, d.square(), V), loss=loss, residual=residual(U, d.square(), V))
     velocities = [torch.zeros_like(p) for p in (U, d, V)]
     for _ in range(1, tracker.max_iter + 1):
         if status is not None:
@@ -215,8 +216,165 @@ def _penalty(
         U, d, V = (p - lr * v for p, v in zip((U, d, V), velocities, strict=True))
         loss, gradients = loss_and_gradients(U, d, V)
         S = d.square()
-        status = tracker.step((U, S, V), loss=loss, residual=_residual(M, scale, U, S, V))
+        status = tracker.step((U, S, V), loss=loss, residual=residual(U, S, V))
     return tracker.result(status)  # type: ignore[return-value]
+
+
+class _Problem:
+    """``M``, checked, with ``M' = M·2^-e`` (see Note [scaling] in :mod:`gdtutorial.linear`)."""
+
+    def __init__(self, M: Any, k: Any) -> None:
+        M = check_tensor(M, "M", ndim=2)
+        m, n = M.shape
+        self.k = min(m, n) if k is None else check_int_range(k, "k", 1, min(m, n))
+        self.M, self.m, self.n, self.size = M, m, n, min(m, n)
+        self.e = binary_scale(M)
+        self.scaled = times_power_of_two(M, -self.e)
+        norm = float(self.scaled.norm().item())  # in range: the largest entry is near 1
+        self.scale = norm if norm > 0 else 1.0
+        self.dtype, self.names = M.dtype, "M"
+
+
+class _SVDMethod(Method):
+    """What every method of :func:`svd` shares: the start, the result, advice."""
+
+    problem: _Problem
+    on_scaled = True  # whether the run's S is that of M·2^-e
+
+    def build(self, state: Triplet, **fields: Any) -> SVDResult:
+        U, S, V = _normalise(*state)
+        if self.on_scaled:
+            S = times_power_of_two(S, self.problem.e)
+        return SVDResult(x=S, U=U, S=S, Vh=V.mT, **fields)
+
+    def draw(self, *shape: int, normal: bool = False) -> torch.Tensor:
+        """Numbers drawn in float32 on the generator's device, then moved to ``M``'s."""
+        generator = self.given.get("generator")
+        device = generator.device if generator is not None else torch.device("cpu")
+        sample = torch.randn if normal else torch.rand
+        numbers = sample(*shape, generator=generator, dtype=torch.float32, device=device)
+        return numbers.to(self.problem.M.device, self.problem.dtype)
+
+    def start_V(self) -> torch.Tensor:
+        return torch.linalg.qr(self.draw(self.problem.n, self.problem.k, normal=True)).Q
+
+    def advice(self, status: str, tracker: Tracker) -> str | None:
+        if status == "max_iter":
+            return self.more_iterations(self.suggest(method="orthogonal-iteration"))
+        if status == "stalled":
+            return self.stalled(tracker)
+        if status == "diverged":
+            return self.diverged()
+        return None
+
+    def stalled(self, tracker: Tracker) -> str:
+        text = "Nearly equal singular values converge slowly"
+        other = self.suggest(method="orthogonal-iteration")
+        return f"{text}; try {other}." if other else f"{text}."
+
+    def diverged(self) -> str | None:
+        return None
+
+
+class _OrthogonalIteration(_SVDMethod):
+    name = "orthogonal-iteration"
+    summary = (
+        "block power iteration U ← qf(MV), V ← qf(MᵀU): gradient ascent with an infinite step."
+    )
+    stall_window = 100
+
+    def stalled(self, tracker: Tracker) -> str:
+        # the pairs before the first near-tie converge: suggest just those
+        S = tracker.best_state[1].abs().sort(descending=True).values if tracker.best_state else None
+        text = "Nearly equal singular values converge slowly"
+        if S is not None and S.numel() > 1:
+            ratios = (S[1:] / S[:-1].clamp_min(torch.finfo(S.dtype).tiny)).tolist()
+            close = [i for i, ratio in enumerate(ratios, start=1) if ratio > 0.99]
+            if close and close[0] < self.problem.k:
+                return f"{text}; for the leading pairs only, try {self.suggest(k=close[0])}."
+        return (
+            f"{text}."
+            if self.problem.dtype == torch.float64
+            else f"{text} (float64 has more digits)."
+        )
+
+    def default_max_iter(self) -> int:
+        return 1000
+
+    def run(self, tracker: Tracker) -> Result:
+        problem = self.problem
+        return _orthogonal_iteration(problem.scaled, self.start_V(), tracker, scale=problem.scale)
+
+
+class _Riemannian(_SVDMethod):
+    name = "riemannian"
+    summary = "Riemannian gradient ascent on Brockett's tr(UᵀMVN) on the Stiefel manifolds."
+    settings: ClassVar[Mapping[str, str]] = {
+        "lr": "the step size; None: 1/σ̂_max, σ̂_max a power-iteration estimate",
+    }
+
+    def default_max_iter(self) -> int:
+        return 10_000
+
+    def prepare(self) -> None:
+        # G = M V N scales with M: on M·2^-e the caller's step is lr·2^e
+        e = self.problem.e
+        if "lr" in self.given:
+            self.lr = _times_power_of_two(self.given["lr"], e)
+        else:
+            self.lr = 1 / (math.sqrt(max(estimate_lambda_max(self.problem.scaled), 0.0)) or 1.0)
+
+    def run(self, tracker: Tracker) -> Result:
+        problem = self.problem
+        V = self.start_V()
+        U = torch.linalg.qr(problem.scaled @ V).Q
+        return _riemannian(problem.scaled, U, V, tracker, lr=self.lr, scale=problem.scale)
+
+    def diverged(self) -> str:
+        used = _times_power_of_two(self.lr, -self.problem.e)
+        return self.step_size(used, used / 2, "lr" not in self.given)
+
+
+class _Penalty(_SVDMethod):
+    name = "penalty"
+    summary = "the source post's penalised mse, by gradient descent with heavy-ball momentum."
+    settings: ClassVar[Mapping[str, str]] = {
+        "lr": "the step size; None: the post's 0.9",
+        "momentum": "μ in [0, 1); None: the post's 0.9",
+    }
+    stall_window = 2000
+    on_scaled = False
+
+    def default_max_iter(self) -> int:
+        return 20_000
+
+    def run(self, tracker: Tracker) -> Result:
+        problem = self.problem
+        m, n, k = problem.m, problem.n, problem.k
+        start = (self.draw(m, k), self.draw(k), self.draw(n, k))
+        return _penalty(
+            problem.M,
+            start,
+            tracker,
+            lr=self.given.get("lr", 0.9),
+            momentum=self.given.get("momentum", 0.9),
+            scale=problem.scale,
+            scaled=(problem.scaled, problem.e),
+        )
+
+    def diverged(self) -> str:
+        used = self.given.get("lr", 0.9)
+        return self.step_size(used, used / 2, False)
+
+
+METHODS = Methods(
+    "svd",
+    _OrthogonalIteration,
+    _Riemannian,
+    _Penalty,
+    common={"generator": "draws the start; None: the global generator"},
+)
+"""The methods of :func:`svd`, by name."""
 
 
 def svd(
@@ -240,6 +398,8 @@ def svd(
     k : int, optional
         How many singular triplets, ``1 ≤ k ≤ min(m, n)``; ``None`` means ``min(m, n)``.
     method : {"orthogonal-iteration", "riemannian", "penalty"}, default "orthogonal-iteration"
+        :func:`~gdtutorial.show_options` lists each method's settings.
+
         * ``"orthogonal-iteration"``: gradient ascent on ``tr(UᵀMV)`` over matrices with
           orthonormal columns, retracted by QR, with an infinite step: block power iteration
           ``U ← qf(MV)``, ``V ← qf(MᵀU)`` (see Note [orthogonal iteration]). Converges at
@@ -283,6 +443,10 @@ def svd(
         ``loss_history`` records the post's loss for ``penalty`` and the residual for the
         others. The run stalls when the residual has not fallen by 1 % in 100
         (``orthogonal-iteration``), 1,000 (``riemannian``) or 2,000 (``penalty``) iterations.
+        ``orthogonal-iteration`` and ``riemannian`` run on ``M`` scaled by a power of two
+        (exactly) where its entries are far from 1, so its scale never decides the outcome;
+        ``penalty`` runs on ``M`` itself, since its fixed step belongs to that scale. Every
+        residual is measured on the scaled ``M``, so no norm leaves the dtype's range.
 
     Raises
     ------
@@ -307,86 +471,13 @@ def svd(
     >>> top.S.round(decimals=6).tolist()
     [3.0]
     """
-    M = check_tensor(M, "M", ndim=2)
-    m, n = M.shape
-    k = min(m, n) if k is None else check_int_range(k, "k", 1, min(m, n))
-    check_choice(method, "method", dict.fromkeys(_METHODS))
-    lr = check_positive(lr, "lr")
-    momentum = check_momentum(momentum)
-    tol = check_tol(tol)
-    max_iter = check_max_iter(max_iter)
-    generator = check_generator(generator)
-    callback = check_callback(callback)
-    if method == "orthogonal-iteration" and lr is not None:
-        raise ValueError(
-            f"Expected lr=None with method='orthogonal-iteration' (its step is infinite), "
-            f"got {lr!r}"
-        )
-    if method != "penalty" and momentum is not None:
-        raise ValueError(
-            f"Expected momentum=None with method={method!r} (only 'penalty' uses it), "
-            f"got {momentum!r}"
-        )
-    if tol is None:
-        tol = default_tol(M.dtype)
-    if max_iter is None:
-        max_iter = {"orthogonal-iteration": 1000, "riemannian": 10_000}.get(method, 20_000)
-    norm = float(M.norm().item())
-    scale = norm if norm > 0 else 1.0
-
-    def build(state: Triplet, **fields: Any) -> SVDResult:
-        U, S, V = _normalise(*state)
-        return SVDResult(x=S, U=U, S=S, Vh=V.mT, **fields)
-
-    def draw(*shape: int) -> torch.Tensor:
-        device = generator.device if generator is not None else torch.device("cpu")
-        numbers = torch.rand(*shape, generator=generator, dtype=torch.float32, device=device)
-        return numbers.to(M.device, M.dtype)
-
-    def safer_lr() -> str:
-        used = 0.9 if lr is None else lr
-        return f"The step size lr={used:.3g} is too large; try lr={used / 2:.3g}."
-
-    advice: dict[str, str | Callable[[], str]] = {
-        "max_iter": f"Raise max_iter (it was {max_iter})"
-        + (" or use method='orthogonal-iteration'." if method != "orthogonal-iteration" else "."),
-        "stalled": "Nearly equal singular values converge slowly; "
-        + (
-            "try method='orthogonal-iteration'."
-            if method != "orthogonal-iteration"
-            else "raise max_iter or float64."
-        ),
-        "diverged": safer_lr,
-    }
-    tracker = Tracker(
-        method=method,
+    return METHODS.run(  # type: ignore[return-value]
+        method,
+        _Problem(M, k),
+        lr=lr,
+        momentum=momentum,
         tol=tol,
         max_iter=max_iter,
-        callback=callback,
-        advice=advice,
-        stall_window={"orthogonal-iteration": 100, "riemannian": 1000}.get(method, 2000),
-        build=build,
-    )
-    if method == "penalty":
-        start = (draw(m, k), draw(k), draw(n, k))
-        return _penalty(
-            M,
-            start,
-            tracker,
-            lr=0.9 if lr is None else lr,
-            momentum=0.9 if momentum is None else momentum,
-            scale=scale,
-        )
-    gaussian = torch.randn(
-        n,
-        k,
         generator=generator,
-        dtype=torch.float32,
-        device=generator.device if generator is not None else torch.device("cpu"),
-    ).to(M.device, M.dtype)
-    V = torch.linalg.qr(gaussian).Q
-    if method == "orthogonal-iteration":
-        return _orthogonal_iteration(M, V, tracker, scale=scale)
-    U = torch.linalg.qr(M @ V).Q
-    sigma = math.sqrt(max(estimate_lambda_max(M), 0.0)) or 1.0
-    return _riemannian(M, U, V, tracker, lr=1 / sigma if lr is None else lr, scale=scale)
+        callback=callback,
+    )

@@ -254,7 +254,7 @@ def test_unknown_loss_lists_the_valid_ones() -> None:
 
 def test_settings_a_method_does_not_use() -> None:
     with pytest.raises(ValueError, match="Expected loss='l2' with method='cg'"):
-        solve(A, b, loss="l1")
+        solve(A, b, method="cg", loss="l1")
     with pytest.raises(ValueError, match="Expected lr=None with method='cg'"):
         solve(A, b, lr=0.1)
     with pytest.raises(ValueError, match="Expected loss='l2' with method='cg-mixed'"):
