@@ -211,6 +211,11 @@ class Tracker:
             return "diverged"
         return None
 
+    @property
+    def progress_nit(self) -> int:
+        """The iteration at which the best residual last fell by 1 %."""
+        return self._progress_nit
+
     def _fields(self, status: str, message: str, residual: float) -> dict[str, Any]:
         return {
             "success": status == "converged",

@@ -131,7 +131,7 @@ class Method:
     def advice(self, status: str, tracker: Tracker) -> str | None:
         """What to try after a run that ended with ``status`` (not ``"converged"``)."""
         if status == "max_iter":
-            return self.more_iterations()
+            return self.more_iterations(tracker)
         return None
 
     # --- helpers for advice ---------------------------------------------------------------
@@ -157,8 +157,13 @@ class Method:
                 changes[name] = None
         return ", ".join(f"{name}={_format(value)}" for name, value in changes.items())
 
-    def more_iterations(self, *alternatives: str | None) -> str:
-        """The advice for ``max_iter``: ten times the budget, or one of ``alternatives``."""
+    def more_iterations(self, tracker: Tracker, *alternatives: str | None) -> str | None:
+        """The advice for ``max_iter``: ten times the budget, or one of ``alternatives``;
+        but a run that made no progress in the last half of its stall window would only stall
+        with a larger budget: for it, the advice for ``"stalled"``."""
+        window = self.stall_window
+        if window is not None and tracker.nit - tracker.progress_nit >= window // 2:
+            return self.advice("stalled", tracker)
         options = [self.suggest(max_iter=10 * self.max_iter), *alternatives]
         tries = " or ".join(option for option in options if option)
         return f"Raise max_iter (it was {self.max_iter}): try {tries}."

@@ -150,7 +150,7 @@ class _InverseMethod(Method):
     def advice(self, status: str, tracker: Tracker) -> str | None:
         if status == "max_iter":
             newton = None if self.name == "newton-schulz" else self.suggest(method="newton-schulz")
-            return self.more_iterations(newton)
+            return self.more_iterations(tracker, newton)
         if status == "stalled":
             return "M may be singular, or too ill-conditioned for this dtype."
         if status == "diverged":

@@ -535,9 +535,13 @@ class _SolveMethod(Method):
         return Result(x=self.problem.to_user(x), **fields)
 
     def advice(self, status: str, tracker: Tracker) -> str | None:
-        cg = self.suggest(method="cg") if self.name != "cg" else None
+        cg = self.suggest(method="cg") if self.name not in ("cg", "cg-mixed") else None
         if status == "max_iter":
-            return self.more_iterations(cg)
+            if self.problem.loss_name in ("l1", "l2-norm") and "lr" in self.given:
+                # a fixed step on a non-smooth loss settles in a band: more steps do not help
+                polyak = self.suggest(lr=None)
+                return f"A fixed step cannot settle on a non-smooth loss; try {polyak}."
+            return self.more_iterations(tracker, cg)
         if status == "stalled":
             reason = (
                 "A may be too ill-conditioned for this method and dtype"
@@ -624,7 +628,9 @@ class _Stepping(_SolveMethod):
             return f"{text}; try {suggestion}." if suggestion else f"{text}."
         used = self.problem.user_lr(self.lr)
         L = self.curvature()[0]
-        safer = (1 + self.momentum) / L if self.problem.loss_name == "l2" else 0.1 * self.lr
+        # the middle of the stable range: gd and Nesterov 1/L, heavy ball (1 + μ)/L
+        heavy = self.name in ("momentum", "sgd")
+        safer = (1 + self.momentum * heavy) / L if self.problem.loss_name == "l2" else self.lr / 10
         return self.step_size(used, self.problem.user_lr(safer), derived)
 
 

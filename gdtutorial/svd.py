@@ -260,7 +260,7 @@ class _SVDMethod(Method):
 
     def advice(self, status: str, tracker: Tracker) -> str | None:
         if status == "max_iter":
-            return self.more_iterations(self.suggest(method="orthogonal-iteration"))
+            return self.more_iterations(tracker, self.suggest(method="orthogonal-iteration"))
         if status == "stalled":
             return self.stalled(tracker)
         if status == "diverged":
@@ -363,8 +363,10 @@ class _Penalty(_SVDMethod):
         )
 
     def diverged(self) -> str:
+        # the loss's curvature grows like σ_max²: a step that diverged at σ_max > 1 is cut by it
         used = self.given.get("lr", 0.9)
-        return self.step_size(used, used / 2, False)
+        top = estimate_lambda_max(self.problem.M)
+        return self.step_size(used, used / max(2.0, top), False)
 
 
 METHODS = Methods(

@@ -507,3 +507,45 @@ def test_right_hand_sides_far_from_one_are_scaled_exactly(method: str, size: flo
     result = solve(A, A @ x * size, method=method)
     assert result.success, result.message
     torch.testing.assert_close(result.x / size, x, rtol=1e-4, atol=0)
+
+
+# --- a non-quadratic loss on a tall system stops on its own optimality -------------------------
+
+
+def _robust_regression() -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(21)
+    t = torch.linspace(0, 4, 60, dtype=torch.float64)
+    y = 1.0 + 0.5 * t + 0.1 * torch.randn(60, dtype=torch.float64, generator=generator)
+    y[::12] += 8.0  # five outliers
+    return torch.stack([torch.ones_like(t), t], dim=1), y
+
+
+def _huber(r: torch.Tensor) -> torch.Tensor:
+    a = r.abs()
+    return torch.where(a <= 1.0, 0.5 * r**2, a - 0.5).sum()
+
+
+def test_huber_on_a_tall_system_converges_to_its_minimiser() -> None:
+    design, y = _robust_regression()
+    result = solve(design, y, loss=_huber, tol=1e-10)  # the default method for it: gd
+    assert result.success and result.method == "gd", result.message
+    # the measure is the Huber gradient's, relative to the start's
+    gradient = design.mT @ (design @ result.x - y).clamp(-1.0, 1.0)
+    first = design.mT @ (-y).clamp(-1.0, 1.0)
+    assert result.residual == pytest.approx(float(gradient.norm() / first.norm()), rel=1e-6)
+    # an independent solver: L-BFGS with a strong-Wolfe line search, run to a tiny gradient
+    c = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([c], tolerance_grad=1e-14, max_iter=500,
+                                  line_search_fn="strong_wolfe")  # fmt: skip
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        value = _huber(design @ c - y)
+        value.backward()
+        return value
+
+    optimizer.step(closure)
+    assert torch.allclose(result.x, c.detach(), rtol=0, atol=1e-7), (result.x, c)
+    # the squared loss's measure would never have fallen: it is far from 0 here
+    normal = float((design.mT @ (design @ result.x - y)).norm() / (design.mT @ y).norm())
+    assert normal > 1e-3
