@@ -125,7 +125,8 @@ def test_riemannian_svd_converges_at_any_scale(
 
 @pytest.mark.parametrize(
     ("dtype", "size"),
-    [(torch.float64, 1e-160), (torch.float64, 1e-200), (torch.float32, 1e-18), (torch.float32, 1e19)],
+    [(torch.float64, 1e-160), (torch.float64, 1e-200), (torch.float32, 1e-18),
+     (torch.float32, 1e19)],
 )  # fmt: skip
 def test_svd_of_a_matrix_far_from_1_is_a_true_success(dtype: torch.dtype, size: float) -> None:
     M1 = torch.randn(12, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
