@@ -205,17 +205,22 @@ class _GradientDescent(_InverseMethod):
     momentum = 0.0
 
     def prepare(self) -> None:
-        n, e = self.problem.n, self.problem.e
-        bounds = estimate_curvature(self.problem.M.mT, safety=_SAFETY)
-        # of MMᵀ, as the mse's curvature 2/n²; a unit step for M = 0
-        L, mu = bounds or (n**2 / 2, 0.0)
-        self.L: float = 2 * L / n**2
-        self.mu: float = 2 * mu / n**2
+        self.bounds: tuple[float, float] | None = None
         # lr is in the caller's units: on M' = M·2^-e the same step is lr·2^(2e)
+        e = self.problem.e
         self.lr = _ldexp(self.given["lr"], 2 * e) if "lr" in self.given else self.derived()
 
+    def curvature(self) -> tuple[float, float]:
+        """``(L, μ)`` of the mse: estimates for MMᵀ times 2/n² (a unit step for M = 0)."""
+        if self.bounds is None:
+            n = self.problem.n
+            L, mu = estimate_curvature(self.problem.M.mT, safety=_SAFETY) or (n**2 / 2, 0.0)
+            self.bounds = (2 * L / n**2, 2 * mu / n**2)
+        return self.bounds
+
     def derived(self) -> float:
-        return 2 / (self.L + self.mu)
+        L, mu = self.curvature()
+        return 2 / (L + mu)
 
     def run(self, tracker: Tracker) -> Result:
         problem = self.problem
@@ -225,7 +230,7 @@ class _GradientDescent(_InverseMethod):
     def diverged(self) -> str:
         to_user = -2 * self.problem.e
         used = _ldexp(self.lr, to_user)
-        safer = _ldexp((1 + self.momentum) / self.L, to_user)
+        safer = _ldexp((1 + self.momentum) / self.curvature()[0], to_user)
         return self.step_size(used, safer, "lr" not in self.given)
 
 
@@ -242,9 +247,10 @@ class _HeavyBall(_GradientDescent):
         super().prepare()
 
     def derived(self) -> float:
+        L, mu = self.curvature()
         if "momentum" in self.given:
-            return (1 + self.momentum) / self.L
-        root_L, root_mu = math.sqrt(self.L), math.sqrt(self.mu)
+            return (1 + self.momentum) / L
+        root_L, root_mu = math.sqrt(L), math.sqrt(mu)
         self.momentum = ((root_L - root_mu) / (root_L + root_mu)) ** 2
         return 4 / (root_L + root_mu) ** 2
 

@@ -295,17 +295,16 @@ def _continue_cgls(
 ) -> str | None:
     """Run CGLS from ``X`` (with ``R = B − A X``) until the tracker stops it or the iterations
     run out; returns the status (``None`` for the latter)."""
-    # CG forms squares of the sizes of A and R: where those are far from 1, it runs exactly on
-    # A·2^-a and R·2^-r, whose iterate is X·2^(a − r)
-    a = binary_scale(system.A)
-    r = binary_exponent(_norm(R), R.dtype)
-    A = system.A if a == 0 else system.A * 2.0**-a
-    to_x, to_r = 2.0 ** (a - r), 2.0**-r  # from the system's units to CG's
+    # CG forms squares of the sizes of A and R. A is scaled already (Note [scaling]); R can
+    # be far from 1 by the time CG restarts, so CG runs exactly on R·2^-r, whose iterate is
+    # X·2^-r
+    A, r = system.A, binary_exponent(_norm(R), R.dtype)
+    to_x = to_r = 2.0**-r  # from the system's units to CG's
     state = _CGLSState(X * to_x, R * to_r, A.mT @ (R * to_r))
     for _ in _cgls(A, state, tracker.max_iter - tracker.nit):  # updates state
         X = state.X if to_x == 1 else state.X / to_x
         R = state.R if to_r == 1 else state.R / to_r
-        normal = state.S if a == 0 and r == 0 else state.S * (2.0**a / to_r)  # Aᵀ R
+        normal = state.S if r == 0 else state.S / to_r  # Aᵀ R
         # the recurrence's R drifts from B − A X; the stopping test uses the true residual
         loss, residual = system.measure(R, normal)
         exact = residual <= tracker.tol
@@ -356,14 +355,11 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
     # cheaper, at n = 1024 about half. The stopping test always uses the true float64
     # residual.
     A, B = system.A, system.B
-    # float32's range must hold CG's products: A is scaled by a power of two (exactly) when
-    # its entries are far from 1
-    shift = binary_scale(A)
-    A32 = (A if shift == 0 else A * 2.0**-shift).to(torch.float32)
+    # float32's range holds CG's products: A is scaled already (Note [scaling])
+    A32 = A.to(torch.float32)
     tracker.verify = lambda state: system.true_residual(
         state.tensor() if isinstance(state, _Refined) else state
     )
-    unshift, least_squares = 2.0**shift, system.least_squares
     tiny, tiny32 = torch.finfo(A.dtype).tiny, torch.finfo(torch.float32).tiny
     reorthogonalise = False
     R = B - A @ X
@@ -371,10 +367,10 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
     status = tracker.start(X, loss=loss, residual=residual)
     while status is None and tracker.nit < tracker.max_iter:
         # scaled to norm 1, so that float32's range is never the limit; D solves
-        # (A·2^-shift) D = R/‖R‖, so the correction to X is D·‖R‖·2^-shift
+        # A D = R/‖R‖, so the correction to X is D·‖R‖
         norm = max(_norm(R), tiny)
         R32 = (R / norm).to(torch.float32)
-        scale = norm * 2.0**-shift
+        scale = norm
         inner = _CGLSState(torch.zeros_like(X, dtype=torch.float32), R32, A32.mT @ R32)
         target = max(tracker.tol, _REFINE_BY * residual)
         start = (X, R, loss, residual)  # kept if the refinement makes things worse
@@ -383,10 +379,10 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
         first = inner.S / inner.S.norm(dim=0).clamp_min(tiny32)
         run = _cgls(A32, inner, budget, reorthogonalise=reorthogonalise)
         for count, inner in enumerate(run, start=1):
-            # the residual of D, scaled back: that of X + D (S is scaled by 2^-shift too)
+            # the residual of D, scaled back: that of X + D
             loss, residual = system.measure(inner.R, inner.S)
             loss = loss * norm * norm  # inf, not an OverflowError, for a huge R
-            residual = residual * norm * (unshift if least_squares else 1)
+            residual = residual * norm
             if residual < best:
                 best, best_D, since_best = residual, inner.X, 0
             else:

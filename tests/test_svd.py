@@ -168,8 +168,12 @@ def test_the_post_method_stalls_where_the_post_says_it_does() -> None:
 def test_penalty_with_too_large_a_step_diverges() -> None:
     M = source_matrices(torch.float64)["svd_M1"]
     result = svd(M, method="penalty", lr=50.0, generator=torch.Generator().manual_seed(0))
-    assert result.status == "diverged" and "try lr=25" in result.message
+    assert result.status == "diverged" and "The step size (lr=50) is too large" in result.message
     assert torch.isfinite(result.S).all()
+    safer = float(result.message.rsplit("try lr=", 1)[1].rstrip("."))
+    assert safer <= 25.0  # at least halved, and by σ_max² when that is larger
+    followed = svd(M, method="penalty", lr=safer, generator=torch.Generator().manual_seed(0))
+    assert followed.status != "diverged", followed.message
 
 
 def test_riemannian_step_size_is_used() -> None:
