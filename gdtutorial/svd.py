@@ -363,10 +363,11 @@ class _Penalty(_SVDMethod):
         )
 
     def diverged(self) -> str:
-        # the loss's curvature grows like σ_max²: a step that diverged at σ_max > 1 is cut by it
+        # the loss's curvature grows like σ_max²: the post's step (0.9, for its matrices with
+        # σ_max near 1) divided by σ_max², or half the step used if that is smaller
         used = self.given.get("lr", 0.9)
         top = estimate_lambda_max(self.problem.M)
-        return self.step_size(used, used / max(2.0, top), False)
+        return self.step_size(used, min(used / 2, 0.9 / max(1.0, top)), False)
 
 
 METHODS = Methods(
