@@ -270,9 +270,9 @@ def show_options(
         The solver; ``None`` shows all three.
     method : str, optional
         One of its methods; ``None`` shows them all.
-    disp : bool, default True
-        Print the text (and return ``None``), as SciPy's ``show_options`` does; ``False``
-        returns it instead.
+    disp : bool, optional
+        Print the text and return ``None`` (the default, as SciPy's ``show_options`` does);
+        ``disp=False`` returns the text instead.
 
     Examples
     --------
