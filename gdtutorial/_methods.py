@@ -52,7 +52,7 @@ __all__ = ["COMMON_SETTINGS", "Method", "Methods", "show_options"]
 
 COMMON_SETTINGS: dict[str, str] = {
     "tol": "stop at a residual at or below tol; 1e-6 for float64, 1e-4 for float32",
-    "max_iter": "the iteration budget (its default is the method's)",
+    "max_iter": "the iteration budget; None: {budget}",
     "callback": "called as callback(result_so_far) after each iteration; True stops",
 }
 """The settings every method of every solver takes."""
@@ -91,6 +91,10 @@ class Method:
     settings: ClassVar[Mapping[str, str]] = {}
     stall_window: int | None = 1000
     """Iterations without a 1 % fall of the best residual after which a run has stalled."""
+    budget: ClassVar[str] = "max(1000, 100·min(m, n)), at most 100,000"
+    """The default of ``max_iter``, in words (:meth:`default_max_iter` computes it)."""
+    stalls: ClassVar[str] = "1,000"
+    """The stall window, in words."""
 
     def __init__(self, problem: Any, given: dict[str, Any], methods: Methods) -> None:
         self.problem = problem
@@ -185,7 +189,8 @@ class Method:
         """The method's summary and its settings, one per line."""
         lines = [f"{solver}(method={cls.name!r}): {cls.summary}"]
         for name, text in {**cls.settings, **common}.items():
-            lines.append(f"    {name}: {text}")
+            lines.append(f"    {name}: {text.format(budget=cls.budget)}")
+        lines.append(f"    (a run stalls after {cls.stalls} iterations without a 1 % fall)")
         return "\n".join(lines)
 
 

@@ -163,6 +163,8 @@ class _InverseMethod(Method):
 
 class _NewtonSchulz(_InverseMethod):
     name = "newton-schulz"
+    budget = "100"
+    stalls = "50"
     summary = "X ← X(2I − MX), from a safe scaled start (Pan and Schreiber's scaling)."
     stall_window = 50
 
@@ -198,6 +200,7 @@ class _NewtonSchulz(_InverseMethod):
 
 class _GradientDescent(_InverseMethod):
     name = "gd"
+    budget = "max(1000, 100·n), at most 100,000"
     summary = "gradient descent on mse(XM, I) = ‖XM − I‖²_F/n², the source post's method."
     settings: ClassVar[Mapping[str, str]] = {
         "lr": "the step size; None: 2/(L + μ) from power-iteration estimates of the curvature",
@@ -257,6 +260,8 @@ class _HeavyBall(_GradientDescent):
 
 class _CG(_InverseMethod):
     name = "cg"
+    budget = "max(100, 4·n)"
+    stalls = "max(100, n/2)"
     summary = "conjugate gradient (CGLS, reorthogonalised) on the n systems Mᵀxᵢ = eᵢ at once."
     transposed = True
 

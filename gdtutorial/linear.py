@@ -725,6 +725,8 @@ class _Adam(_TorchOptimizer):
 
 class _CG(_SolveMethod):
     name = "cg"
+    budget = "max(100, 4·min(m, n))"
+    stalls = "max(100, min(m, n)/2)"
     summary = "conjugate gradient on the normal equations (CGLS), reorthogonalised; loss='l2' only."
 
     @classmethod

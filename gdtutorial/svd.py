@@ -278,6 +278,8 @@ class _SVDMethod(Method):
 
 class _OrthogonalIteration(_SVDMethod):
     name = "orthogonal-iteration"
+    budget = "1,000"
+    stalls = "100"
     summary = (
         "block power iteration U ← qf(MV), V ← qf(MᵀU): gradient ascent with an infinite step."
     )
@@ -308,6 +310,7 @@ class _OrthogonalIteration(_SVDMethod):
 
 class _Riemannian(_SVDMethod):
     name = "riemannian"
+    budget = "10,000"
     summary = "Riemannian gradient ascent on Brockett's tr(UᵀMVN) on the Stiefel manifolds."
     settings: ClassVar[Mapping[str, str]] = {
         "lr": "the step size; None: 1/σ̂_max, σ̂_max a power-iteration estimate",
@@ -337,6 +340,8 @@ class _Riemannian(_SVDMethod):
 
 class _Penalty(_SVDMethod):
     name = "penalty"
+    budget = "20,000 (the post's)"
+    stalls = "2,000"
     summary = "the source post's penalised mse, by gradient descent with heavy-ball momentum."
     settings: ClassVar[Mapping[str, str]] = {
         "lr": "the step size; None: the post's 0.9",
