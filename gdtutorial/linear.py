@@ -411,6 +411,78 @@ def _mixed_conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker
     return tracker.result(status)
 
 
+def _l1_certificate(A: torch.Tensor, R: torch.Tensor, B: torch.Tensor, X: torch.Tensor) -> float:
+    """The norm of the smallest subgradient of ‖A X − B‖₁ that the residuals ``R`` allow:
+    ``min ‖Aᵀs‖`` over ``s = sign(r)`` where ``r ≠ 0`` and ``s ∈ [−1, 1]`` where ``r`` is 0 to
+    rounding (an upper bound: the least-squares ``s`` clipped to the box), summed over columns.
+    0 certifies a minimiser: the loss is convex."""
+    eps = torch.finfo(A.dtype).eps
+    total = 0.0
+    for j in range(R.shape[1]):
+        r = R[:, j]
+        zero = r.abs() <= 64 * eps * (A.abs().max() * X[:, j].abs().sum() + B[:, j].abs().max())
+        g = A[~zero].mT @ r[~zero].sign()
+        if bool(zero.any()):
+            A_zero = A[zero]
+            s = torch.linalg.lstsq(A_zero.mT, -g.unsqueeze(1)).solution.squeeze(1)
+            g = g + A_zero.mT @ s.clamp(-1.0, 1.0)
+        total = math.hypot(total, _norm(g))
+    return total
+
+
+def _l1_smoothing(
+    system: _System, X: torch.Tensor, tracker: Tracker, *, L: float, stage: int = 100_000
+) -> Result:
+    """ℓ₁ regression by gradient descent on Huber losses of shrinking width (Note [ℓ₁ fit])."""
+    # Note [ℓ₁ fit]
+    # The minimiser of ‖Ax − b‖₁ for a tall A has (generically) n zero residuals, where the
+    # loss has kinks: no gradient step lands there. Madsen and Nielsen (1993) minimise the
+    # smooth f_δ = Σ h_δ(r_i)/δ (Huber's loss, quadratic for |r| ≤ δ) instead, whose gradient
+    # Aᵀclip(r/δ, −1, 1) is (L/δ)-Lipschitz, so gradient descent with the step δ/L converges;
+    # as δ shrinks its minimiser approaches the ℓ₁ one, and the rows with |r_i| ≤ δ are those
+    # whose residuals are 0 there. Every 25 steps the iterate is polished, made to solve its
+    # n rows of smallest residual exactly, and the polished point is judged by the ℓ₁
+    # certificate (_l1_certificate); when f_δ's gradient has fallen 1000-fold (or after
+    # `stage` steps) δ shrinks tenfold. (Polishing needs one column of b.)
+    A, B = system.A, system.B
+    tiny = torch.finfo(A.dtype).tiny
+    R = A @ X - B
+    first = max(_norm(A.mT @ R.sign()), tiny)
+    certificate = _l1_certificate(A, R, B, X) / first
+    candidate = X
+    status = tracker.start(X, loss=R.abs().sum(), residual=certificate)
+    delta = max(float(R.abs().max().item()) / 2, tiny)
+    while status is None and delta > torch.finfo(A.dtype).eps * float(B.abs().max().item()):
+        stage_start = math.inf
+        for count in range(1, stage + 1):
+            if tracker.nit >= tracker.max_iter:
+                return tracker.result(None)
+            G = A.mT @ (R / delta).clamp(-1.0, 1.0)
+            size = _norm(G)
+            stage_start = min(stage_start, size) if count == 1 else stage_start
+            X = X - (delta / L) * G
+            R = A @ X - B
+            status = tracker.step(candidate, loss=R.abs().sum(), residual=certificate)
+            if status is not None:
+                return tracker.result(status)
+            if count % 25 == 0 and R.shape[1] == 1:  # polish, and judge the polished point
+                # the n smallest residuals: the rows that vanish at the ℓ₁ minimiser
+                rows = R[:, 0].abs().argsort()[: A.shape[1]]
+                polished = X - torch.linalg.lstsq(A[rows], R[rows]).solution
+                value = _l1_certificate(A, A @ polished - B, B, polished) / first
+                if value < certificate:
+                    candidate, certificate = polished, value
+                if certificate <= tracker.tol:
+                    R_c = A @ candidate - B
+                    return tracker.result(
+                        tracker.step(candidate, loss=R_c.abs().sum(), residual=certificate)
+                    )
+            if size <= 1e-3 * stage_start:  # f_δ is minimised: a narrower Huber next
+                break
+        delta /= 10
+    return tracker.result(status or "stalled")
+
+
 def _torch_optimizer(
     system: _System,
     X: torch.Tensor,
@@ -634,6 +706,23 @@ class _GradientDescent(_Stepping):
     name = "gd"
     summary = "gradient descent, x ← x − lr·∇f(x), the source post's method."
 
+    def l1_fit(self) -> bool:
+        """Whether this run is an ℓ₁ fit of a tall system by smoothing (Note [ℓ₁ fit])."""
+        problem = self.problem
+        return problem.loss_name == "l1" and problem.least_squares and "lr" not in self.given
+
+    def prepare(self) -> None:
+        super().prepare()
+        if self.l1_fit():
+            self.stall_window = None  # the stages end themselves
+
+    def run(self, tracker: Tracker) -> Result:
+        if not self.l1_fit():
+            return super().run(tracker)
+        problem = self.problem
+        L = self.curvature()[0]
+        return _l1_smoothing(problem.system, problem.X0, tracker, L=L)
+
 
 class _HeavyBall(_Stepping):
     name = "momentum"
@@ -831,8 +920,12 @@ def solve(
           ``2/(L + μ)``, ``momentum`` Polyak's heavy-ball optimum ``4/(√L + √μ)²`` (or
           ``(1 + momentum)/L`` when ``momentum`` is given), ``nesterov`` and ``sgd`` take
           ``1/L``;
-        * ``"l1"`` or a callable loss on a tall ``A`` (``m > n``): ``1/L``, safe for a loss
-          whose second derivative is at most 1 (such as Huber's);
+        * ``"l1"`` on a tall ``A`` (``m > n``) with ``gd``: no fixed step; gradient descent on
+          Huber losses of shrinking width δ with the step δ/L, each iterate polished on its
+          ``n`` smallest residuals (Madsen and Nielsen's finite smoothing; one column of
+          ``b``);
+        * a callable loss on a tall ``A``: ``1/L``, safe for a loss whose second derivative
+          is at most 1 (such as Huber's);
         * other losses: Polyak's step ``f(x)/‖∇f(x)‖²`` (the minimum ``f* = 0`` assumed, i.e.
           a consistent system), which converges for the non-smooth ``"l1"`` too;
         * ``adam``: 1e-2.
@@ -858,9 +951,13 @@ def solve(
         ``x`` has ``b``'s shape with ``n`` rows. ``residual`` is the stopping measure: the
         true relative residual ``‖A x − b‖/‖b‖`` (recomputed from ``x``, not a recurrence's
         estimate), or, when ``m > n``, the loss's own optimality measure: for ``"l2"`` and
-        ``"l2-norm"`` the normal-equation residual ``‖Aᵀ(A x − b)‖/‖Aᵀb‖``, for ``"l1"`` and
-        a callable loss the norm of its gradient ``Aᵀ∇loss(r)`` relative to the gradient at
-        the start (Frobenius norms for ``k`` columns; a denominator that would be 0 is 1).
+        ``"l2-norm"`` the normal-equation residual ``‖Aᵀ(A x − b)‖/‖Aᵀb‖``, for a callable
+        loss the norm of its gradient ``Aᵀ∇loss(r)`` relative to the gradient at the start,
+        for ``"l1"`` with ``gd`` and no ``lr`` the smallest subgradient ``Aᵀs`` (``s = sign(r)`` where
+        ``r ≠ 0``, ``s ∈ [−1, 1]`` where ``r`` is 0 to rounding) relative to ``Aᵀsign(b)``
+        (with the other methods, the ℓ₁ gradient's norm, which does not vanish: they cannot
+        converge there) (Frobenius norms for ``k`` columns; a denominator that would be 0 is
+        1).
         ``loss_history`` records the loss (for ``cg`` and ``cg-mixed``: ½‖r‖²; ``cg-mixed``
         records its float32 runs' estimate between refinements). A singular system without
         a solution never reports success, nor does one whose solution leaves the dtype's
