@@ -953,11 +953,11 @@ def solve(
         estimate), or, when ``m > n``, the loss's own optimality measure: for ``"l2"`` and
         ``"l2-norm"`` the normal-equation residual ``‖Aᵀ(A x − b)‖/‖Aᵀb‖``, for a callable
         loss the norm of its gradient ``Aᵀ∇loss(r)`` relative to the gradient at the start,
-        for ``"l1"`` with ``gd`` and no ``lr`` the smallest subgradient ``Aᵀs`` (``s = sign(r)`` where
-        ``r ≠ 0``, ``s ∈ [−1, 1]`` where ``r`` is 0 to rounding) relative to ``Aᵀsign(b)``
-        (with the other methods, the ℓ₁ gradient's norm, which does not vanish: they cannot
-        converge there) (Frobenius norms for ``k`` columns; a denominator that would be 0 is
-        1).
+        for ``"l1"`` with ``gd`` and no ``lr`` the smallest subgradient ``Aᵀs``
+        (``s = sign(r)`` where ``r ≠ 0``, ``s ∈ [−1, 1]`` where ``r`` is 0 to rounding)
+        relative to ``Aᵀsign(b)``, and for ``"l1"`` otherwise the ℓ₁ gradient's norm, which
+        does not vanish, so those runs cannot converge there (Frobenius norms for ``k``
+        columns; a denominator that would be 0 is 1).
         ``loss_history`` records the loss (for ``cg`` and ``cg-mixed``: ½‖r‖²; ``cg-mixed``
         records its float32 runs' estimate between refinements). A singular system without
         a solution never reports success, nor does one whose solution leaves the dtype's
