@@ -133,9 +133,26 @@ class Method:
         raise NotImplementedError
 
     def advice(self, status: str, tracker: Tracker) -> str | None:
-        """What to try after a run that ended with ``status`` (not ``"converged"``)."""
+        """What to try after a run that ended with ``status`` (not ``"converged"``): the text
+        of :meth:`more_iterations`, :meth:`stalled` or :meth:`diverged`."""
         if status == "max_iter":
             return self.more_iterations(tracker)
+        if status == "stalled":
+            return self.stalled(tracker)
+        if status == "diverged":
+            return self.diverged()
+        return None
+
+    def faster(self) -> str | None:
+        """Another method to suggest (a :meth:`suggest` text), or ``None``."""
+        return None
+
+    def stalled(self, tracker: Tracker) -> str | None:
+        """The advice for ``"stalled"``."""
+        return None
+
+    def diverged(self) -> str | None:
+        """The advice for ``"diverged"``."""
         return None
 
     # --- helpers for advice ---------------------------------------------------------------
@@ -161,14 +178,14 @@ class Method:
                 changes[name] = None
         return ", ".join(f"{name}={_format(value)}" for name, value in changes.items())
 
-    def more_iterations(self, tracker: Tracker, *alternatives: str | None) -> str | None:
-        """The advice for ``max_iter``: ten times the budget, or one of ``alternatives``;
+    def more_iterations(self, tracker: Tracker) -> str | None:
+        """The advice for ``max_iter``: ten times the budget, or the :meth:`faster` method;
         but a run that made no progress in the last half of its stall window would only stall
         with a larger budget: for it, the advice for ``"stalled"``."""
         window = self.stall_window
         if window is not None and tracker.nit - tracker.progress_nit >= window // 2:
-            return self.advice("stalled", tracker)
-        options = [self.suggest(max_iter=10 * self.max_iter), *alternatives]
+            return self.stalled(tracker)
+        options = [self.suggest(max_iter=10 * self.max_iter), self.faster()]
         tries = " or ".join(option for option in options if option)
         return f"Raise max_iter (it was {self.max_iter}): try {tries}."
 

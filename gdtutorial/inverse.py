@@ -147,18 +147,11 @@ class _InverseMethod(Method):
         X = state.mT if self.transposed else state
         return Result(x=times_power_of_two(X, -self.problem.e), **fields)
 
-    def advice(self, status: str, tracker: Tracker) -> str | None:
-        if status == "max_iter":
-            newton = None if self.name == "newton-schulz" else self.suggest(method="newton-schulz")
-            return self.more_iterations(tracker, newton)
-        if status == "stalled":
-            return "M may be singular, or too ill-conditioned for this dtype."
-        if status == "diverged":
-            return self.diverged()
-        return None
+    def faster(self) -> str | None:
+        return None if self.name == "newton-schulz" else self.suggest(method="newton-schulz")
 
-    def diverged(self) -> str | None:
-        return None
+    def stalled(self, tracker: Tracker) -> str:
+        return "M may be singular, or too ill-conditioned for this dtype."
 
 
 class _NewtonSchulz(_InverseMethod):

@@ -602,30 +602,27 @@ class _SolveMethod(Method):
         )
         return Result(x=self.problem.to_user(x), **fields)
 
-    def advice(self, status: str, tracker: Tracker) -> str | None:
-        cg = self.suggest(method="cg") if self.name not in ("cg", "cg-mixed") else None
-        if status == "max_iter":
-            if self.problem.loss_name in ("l1", "l2-norm") and "lr" in self.given:
-                # a fixed step on a non-smooth loss settles in a band: more steps do not help
-                polyak = self.suggest(lr=None)
-                return f"A fixed step cannot settle on a non-smooth loss; try {polyak}."
-            return self.more_iterations(tracker, cg)
-        if status == "stalled":
-            reason = (
-                "A may be too ill-conditioned for this method and dtype"
-                if self.problem.least_squares
-                else "The system may be singular without an exact solution, or too "
-                "ill-conditioned for this method and dtype"
-            )
-            if self.problem.dtype != torch.float64:
-                reason += " (float64 has more digits)"
-            return f"{reason}; try {cg}." if cg else f"{reason}."
-        if status == "diverged":
-            return self.diverged()
-        return None
+    def faster(self) -> str | None:
+        return self.suggest(method="cg") if self.name not in ("cg", "cg-mixed") else None
 
-    def diverged(self) -> str | None:
-        return None
+    def more_iterations(self, tracker: Tracker) -> str | None:
+        if self.problem.loss_name in ("l1", "l2-norm") and "lr" in self.given:
+            # a fixed step on a non-smooth loss settles in a band: more steps do not help
+            polyak = self.suggest(lr=None)
+            return f"A fixed step cannot settle on a non-smooth loss; try {polyak}."
+        return super().more_iterations(tracker)
+
+    def stalled(self, tracker: Tracker) -> str:
+        reason = (
+            "A may be too ill-conditioned for this method and dtype"
+            if self.problem.least_squares
+            else "The system may be singular without an exact solution, or too "
+            "ill-conditioned for this method and dtype"
+        )
+        if self.problem.dtype != torch.float64:
+            reason += " (float64 has more digits)"
+        cg = self.faster()
+        return f"{reason}; try {cg}." if cg else f"{reason}."
 
 
 class _Stepping(_SolveMethod):
@@ -734,30 +731,27 @@ class _HeavyBall(_Stepping):
 
     def prepare(self) -> None:
         super().prepare()
-        given = self.given
-        self.momentum = given.get("momentum", 0.9 if self.lr is not None else 0.5)
-        if self.problem.loss_name == "l2" and "lr" not in given:
-            L, mu = self.curvature()
-            if "momentum" in given:
-                self.lr = (1 + self.momentum) / L
-            else:
-                self.lr = 4 / (L**0.5 + mu**0.5) ** 2
-                self.momentum = ((L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)) ** 2
+        self.momentum = self.given.get("momentum", 0.9 if self.lr is not None else 0.5)
+        if self.problem.loss_name == "l2" and "lr" not in self.given:
+            self.optimum(*self.curvature())
+
+    def optimum(self, L: float, mu: float) -> None:
+        """The derived step (and momentum, unless given) for the squared loss."""
+        if "momentum" in self.given:
+            self.lr = (1 + self.momentum) / L
+        else:
+            self.lr = 4 / (L**0.5 + mu**0.5) ** 2
+            self.momentum = ((L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)) ** 2
 
 
 class _Nesterov(_HeavyBall):
     name = "nesterov"
     summary = "Nesterov's method, y = x + μ(x − x_prev), x ← y − lr·∇f(y)."
 
-    def prepare(self) -> None:
-        _Stepping.prepare(self)
-        given = self.given
-        self.momentum = given.get("momentum", 0.9 if self.lr is not None else 0.5)
-        if self.problem.loss_name == "l2" and "lr" not in given:
-            L, mu = self.curvature()
-            self.lr = 1 / L
-            if "momentum" not in given:
-                self.momentum = (L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)
+    def optimum(self, L: float, mu: float) -> None:
+        self.lr = 1 / L
+        if "momentum" not in self.given:
+            self.momentum = (L**0.5 - mu**0.5) / (L**0.5 + mu**0.5)
 
 
 class _TorchOptimizer(_Stepping):

@@ -258,22 +258,15 @@ class _SVDMethod(Method):
     def start_V(self) -> torch.Tensor:
         return torch.linalg.qr(self.draw(self.problem.n, self.problem.k, normal=True)).Q
 
-    def advice(self, status: str, tracker: Tracker) -> str | None:
-        if status == "max_iter":
-            return self.more_iterations(tracker, self.suggest(method="orthogonal-iteration"))
-        if status == "stalled":
-            return self.stalled(tracker)
-        if status == "diverged":
-            return self.diverged()
-        return None
+    def faster(self) -> str | None:
+        if self.name == "orthogonal-iteration":  # the fastest: nothing else to suggest
+            return None
+        return self.suggest(method="orthogonal-iteration")
 
     def stalled(self, tracker: Tracker) -> str:
         text = "Nearly equal singular values converge slowly"
-        other = self.suggest(method="orthogonal-iteration")
+        other = self.faster()
         return f"{text}; try {other}." if other else f"{text}."
-
-    def diverged(self) -> str | None:
-        return None
 
 
 class _OrthogonalIteration(_SVDMethod):

@@ -154,3 +154,15 @@ def test_show_options_lists_each_method_and_the_settings_it_takes() -> None:
 def test_show_options_prints_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert show_options("svd", "penalty") is None
     assert "svd(method='penalty')" in capsys.readouterr().out
+
+
+def test_advice_never_suggests_the_method_that_just_ran() -> None:
+    for solver, args, settings in [
+        (svd, (A,), {"max_iter": 2, "generator": _gen(0)}),
+        (inverse, (A,), {"max_iter": 1}),
+        (solve, (A_HARD, b_hard), {"max_iter": 2}),
+    ]:
+        result = solver(*args, **settings)
+        assert result.status == "max_iter"
+        for changes in suggestions(result.message):
+            assert changes.get("method", None) != result.method, result.message
