@@ -1,8 +1,10 @@
 """Linear algebra by gradient descent with PyTorch.
 
 The solvers :func:`solve` (``A x = b``), :func:`inverse` and :func:`svd` all return a
-:class:`Result` (:class:`SVDResult` for the SVD); :mod:`gdtutorial.matrices` makes test
-matrices with a chosen spectrum and the source posts' matrices.
+:class:`Result` (:class:`SVDResult` for the SVD); :func:`solve` and :func:`svd` take dense
+or sparse tensors and :class:`LinearOperator` objects (matrices known by their products);
+:mod:`gdtutorial.matrices` makes test matrices with a chosen spectrum, the 2-D Poisson
+matrix and the source posts' matrices.
 
 Examples
 --------
@@ -14,16 +16,18 @@ Examples
 ('converged', [0.8, 1.4])
 """
 
-from . import counting, devices, exercises, matrices
+from . import counting, devices, exercises, matrices, operators
 from ._methods import show_options
 from .inverse import inverse
 from .linear import solve
+from .operators import LinearOperator
 from .result import Result, SVDResult
 from .svd import svd
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LinearOperator",
     "Result",
     "SVDResult",
     "counting",
@@ -31,6 +35,7 @@ __all__ = [
     "exercises",
     "inverse",
     "matrices",
+    "operators",
     "show_options",
     "solve",
     "svd",

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import torch
 
 __all__ = [
+    "check_bool",
     "check_callback",
     "check_choice",
     "check_generator",
@@ -38,6 +39,7 @@ __all__ = [
     "check_max_iter",
     "check_momentum",
     "check_positive",
+    "check_preconditioner",
     "check_same_device",
     "check_same_dtype",
     "check_tensor",
@@ -321,3 +323,39 @@ def check_generator(generator: object) -> torch.Generator | None:
             f"Expected generator to be None or a torch.Generator, got {_describe(generator)}"
         )
     return generator
+
+
+def check_bool(value: object, name: str) -> bool | None:
+    """Check that ``value`` is ``None`` or a bool.
+
+    Examples
+    --------
+    >>> check_bool(1, "reorthogonalise")
+    Traceback (most recent call last):
+        ...
+    TypeError: Expected reorthogonalise to be True, False or None, got 1 (int)
+    """
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"Expected {name} to be True, False or None, got {_describe(value)}")
+    return value
+
+
+def check_preconditioner(value: object) -> str | Callable[..., Any] | None:
+    """Check that ``value`` is ``None``, ``"jacobi"`` or a callable (that applies ``M⁻¹``).
+
+    Examples
+    --------
+    >>> check_preconditioner("jacobi")
+    'jacobi'
+    >>> check_preconditioner("ilu")
+    Traceback (most recent call last):
+        ...
+    ValueError: Expected preconditioner to be None, 'jacobi' or a callable that applies M⁻¹, got 'ilu'
+    """
+    if value is None or value == "jacobi" or (callable(value) and not isinstance(value, str)):
+        return value  # type: ignore[return-value]
+    error = ValueError if isinstance(value, str) else TypeError
+    raise error(
+        "Expected preconditioner to be None, 'jacobi' or a callable that applies M⁻¹, got "
+        f"{value!r}"
+    )

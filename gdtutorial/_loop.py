@@ -277,9 +277,10 @@ class Tracker:
         return state, residual
 
 
-def binary_scale(A: torch.Tensor) -> int:
+def binary_scale(A: Any) -> int:
     """An exponent ``e`` such that ``A·2^-e`` has its largest entry in ``[1, 2)``, or 0 when
-    it is already within ``[2^-16, 2^16]`` (or ``A`` is 0).
+    it is already within ``[2^-16, 2^16]`` (or ``A`` is 0). For an operator (see
+    :mod:`gdtutorial.operators`) the size of its entries is its ``magnitude()``.
 
     Scaling by a power of two is exact. Methods that form squares of ``A``'s size (``AᵀA``
     products, ``‖Av‖²``) use it to keep them inside the dtype's range. ``e`` is clamped so
@@ -291,6 +292,8 @@ def binary_scale(A: torch.Tensor) -> int:
     >>> binary_scale(torch.tensor([[3.0, 1e30]])), binary_scale(torch.tensor([[3.0, 1.0]]))
     (99, 0)
     """
+    if not isinstance(A, torch.Tensor):  # an operator: its own estimate of its entries' size
+        return binary_exponent(A.magnitude(), A.dtype)
     return binary_exponent(float(torch.linalg.vector_norm(A, ord=math.inf).item()), A.dtype)
 
 

@@ -37,12 +37,14 @@ from typing import Any, ClassVar
 import torch
 
 from ._checks import (
+    check_bool,
     check_callback,
     check_choice,
     check_generator,
     check_max_iter,
     check_momentum,
     check_positive,
+    check_preconditioner,
     check_tol,
 )
 from ._loop import Tracker, default_tol
@@ -65,7 +67,18 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "max_iter": check_max_iter,
     "callback": check_callback,
     "generator": check_generator,
+    "preconditioner": check_preconditioner,
+    "reorthogonalise": lambda value: check_bool(value, "reorthogonalise"),
+    "oversample": lambda value: _check_oversample(value),
 }
+
+
+def _check_oversample(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Expected oversample to be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"Expected oversample ≥ 0, got {value!r}")
+    return value
 
 
 def _format(value: Any) -> str:
@@ -141,6 +154,8 @@ class Method:
             return self.stalled(tracker)
         if status == "diverged":
             return self.diverged()
+        if status == "breakdown":
+            return self.breakdown(tracker)
         return None
 
     def faster(self) -> str | None:
@@ -153,6 +168,10 @@ class Method:
 
     def diverged(self) -> str | None:
         """The advice for ``"diverged"``."""
+        return None
+
+    def breakdown(self, tracker: Tracker) -> str | None:
+        """The advice for ``"breakdown"`` (the method met a problem it cannot take)."""
         return None
 
     # --- helpers for advice ---------------------------------------------------------------

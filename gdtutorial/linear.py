@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
@@ -35,12 +36,19 @@ from ._loop import (
     _times_power_of_two as _ldexp,
 )
 from ._methods import Method, Methods
+from .operators import LinearOperator, as_operator, column_norms2, diagonal, is_symmetric
 from .result import Result
 
 __all__ = ["solve"]
 
 LossFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 """A loss of the residual: ``R -> (value, gradient with respect to R)``."""
+
+Operator = torch.Tensor | LinearOperator
+"""``A`` as the methods use it: a dense tensor, or an operator (a sparse matrix included)."""
+
+Precondition = Callable[[torch.Tensor], torch.Tensor]
+"""``Z = M⁻¹ R`` for residuals ``R`` of shape ``(n, k)``."""
 
 _SAFETY = 1.1  # power iteration underestimates λ_max; step sizes use 1.1 × the estimate
 _RESCALE = "Its numbers left the range of the dtype: rescale A and b towards 1."
@@ -105,14 +113,17 @@ _norm = safe_norm  # the one range-safe norm, shared by every solver
 class _System:
     """``A X = B`` with ``B`` as ``(m, k)``, and the relative residual used to stop."""
 
-    def __init__(self, A: torch.Tensor, B: torch.Tensor, *, loss_scale: float = 0.5) -> None:
+    def __init__(self, A: Operator, B: torch.Tensor, *, loss_scale: float = 0.5) -> None:
         self.A, self.B = A, B
         self.loss_scale = loss_scale
         m, n = A.shape
         self.least_squares = m > n
-        reference = A.mT @ B if self.least_squares else B
-        scale = _norm(reference)
-        self.scale = scale if scale > 0 else 1.0
+
+    @functools.cached_property
+    def scale(self) -> float:
+        """‖B‖, or ‖AᵀB‖ for least squares (1 where it is 0)."""
+        scale = _norm(self.A.mT @ self.B if self.least_squares else self.B)
+        return scale if scale > 0 else 1.0
 
     def residual(self, R: torch.Tensor, normal: torch.Tensor | None = None) -> float:
         """‖R‖/‖B‖, or ‖AᵀR‖/‖AᵀB‖ for least squares (``normal`` is AᵀR when known)."""
@@ -200,7 +211,12 @@ class _CGLSState:
 
 
 def _cgls(
-    A: torch.Tensor, state: _CGLSState, max_iter: int, *, reorthogonalise: bool = True
+    A: Operator,
+    state: _CGLSState,
+    max_iter: int,
+    *,
+    reorthogonalise: bool = True,
+    precondition: Precondition | None = None,
 ) -> Iterator[_CGLSState]:
     """CGLS: conjugate gradient on ``AᵀA X = AᵀR₀``, one independent run per column.
 
@@ -208,7 +224,8 @@ def _cgls(
     yielding it each time; the caller stops by leaving the loop, and may replace ``state.R``
     by the true residual in between, from which CG then restarts. With ``reorthogonalise``
     the normal residuals ``S`` are reorthogonalised against all the earlier ones (see
-    Note [CG reorthogonalisation]).
+    Note [CG reorthogonalisation]). ``precondition`` applies ``M⁻¹ ≈ (AᵀA)⁻¹`` to normal
+    residuals (preconditioned CG on the normal equations; no reorthogonalisation then).
     """
     n, k = state.S.shape
     tiny = torch.finfo(A.dtype).tiny
@@ -234,12 +251,15 @@ def _cgls(
     # CG restarts; it is kept only if that fits in _REORTH_BUDGET bytes (else plain CGLS).
     capacity = min(n, max_iter) + 1
     fits = k * n * capacity * A.element_size() <= _REORTH_BUDGET
+    if precondition is not None:
+        reorthogonalise = False  # the directions are M⁻¹-orthogonal: the basis does not apply
     steps = 0
     while steps < max_iter:
-        # (re)start: the first direction is the normal residual itself
+        # (re)start: the first direction is the (preconditioned) normal residual itself
         S = state.S
-        P = S
-        gamma = dot(S, S)
+        Z = S if precondition is None else precondition(S)
+        P = Z
+        gamma = dot(S, Z)
         basis: torch.Tensor | None = None
         if reorthogonalise and fits:
             basis = torch.empty(k, capacity, n, dtype=A.dtype, device=A.device)
@@ -258,14 +278,15 @@ def _cgls(
                 else:
                     W = basis[:, :stored, :]  # (k, stored, n): one orthonormal basis per column
                     S = S - (W.mT @ (W @ S.mT.unsqueeze(-1))).squeeze(-1).mT
-            gamma_new = dot(S, S)
+            Z = S if precondition is None else precondition(S)
+            gamma_new = dot(S, Z)
             if basis is not None and stored < capacity:
                 if scalar:  # written in place: one operation fewer per iteration
                     torch.mul(S[:, 0], gamma_new**-0.5, out=basis[0, stored, :])
                 else:
                     basis[:, stored, :] = (S / gamma_new**0.5).mT
                 stored += 1
-            P = axpy(S, gamma_new / gamma, P)  # S + βP
+            P = axpy(Z, gamma_new / gamma, P)  # Z + βP
             gamma = gamma_new
             state.S = S
             steps += 1
@@ -278,7 +299,14 @@ def _cgls(
                 break
 
 
-def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> Result:
+def _conjugate_gradient(
+    system: _System,
+    X: torch.Tensor,
+    tracker: Tracker,
+    *,
+    reorthogonalise: bool = True,
+    precondition: Precondition | None = None,
+) -> Result:
     """CGLS on ``A X = B``, stopped on the true residual (see :func:`_cgls`)."""
     A, B = system.A, system.B
     tracker.verify = system.true_residual  # the steps' residuals are the recurrence's
@@ -286,12 +314,20 @@ def _conjugate_gradient(system: _System, X: torch.Tensor, tracker: Tracker) -> R
     loss, residual = system.measure(R)
     status = tracker.start(X, loss=loss, residual=residual)
     if status is None:
-        status = _continue_cgls(system, X, R, tracker)
+        status = _continue_cgls(
+            system, X, R, tracker, reorthogonalise=reorthogonalise, precondition=precondition
+        )
     return tracker.result(status)
 
 
 def _continue_cgls(
-    system: _System, X: torch.Tensor, R: torch.Tensor, tracker: Tracker
+    system: _System,
+    X: torch.Tensor,
+    R: torch.Tensor,
+    tracker: Tracker,
+    *,
+    reorthogonalise: bool = True,
+    precondition: Precondition | None = None,
 ) -> str | None:
     """Run CGLS from ``X`` (with ``R = B − A X``) until the tracker stops it or the iterations
     run out; returns the status (``None`` for the latter)."""
@@ -301,7 +337,14 @@ def _continue_cgls(
     A, r = system.A, binary_exponent(_norm(R), R.dtype)
     to_x = to_r = 2.0**-r  # from the system's units to CG's
     state = _CGLSState(X * to_x, R * to_r, A.mT @ (R * to_r))
-    for _ in _cgls(A, state, tracker.max_iter - tracker.nit):  # updates state
+    run = _cgls(
+        A,
+        state,
+        tracker.max_iter - tracker.nit,
+        reorthogonalise=reorthogonalise,
+        precondition=precondition,
+    )
+    for _ in run:  # updates state
         X = state.X if to_x == 1 else state.X / to_x
         R = state.R if to_r == 1 else state.R / to_r
         normal = state.S if r == 0 else state.S / to_r  # Aᵀ R
@@ -316,6 +359,110 @@ def _continue_cgls(
         if status is not None:
             return status
     return None
+
+
+class _Breakdown(NamedTuple):
+    """Why plain CG stopped early: a curvature ``pᵀAp ≤ 0`` (A is not positive definite) or
+    ``rᵀM⁻¹r ≤ 0`` (the preconditioner is not)."""
+
+    what: str  # "A" or "preconditioner"
+    value: float
+    step: int
+
+
+def _plain_cg(
+    system: _System,
+    X: torch.Tensor,
+    tracker: Tracker,
+    *,
+    precondition: Precondition | None = None,
+    breakdown: list[_Breakdown] | None = None,
+) -> Result:
+    """Conjugate gradient (Hestenes and Stiefel) on ``A X = B`` for a symmetric positive
+    definite ``A``, one independent run per column, stopped on the true residual.
+
+    Note [plain CG]
+    Each step: ``q = A p``, ``α = ρ/pᵀq``, ``x ← x + αp``, ``r ← r − αq``, ``z = M⁻¹r``,
+    ``ρ' = rᵀz``, ``p ← z + (ρ'/ρ) p``: one product with ``A``, no ``Aᵀ``, and five vectors
+    of memory (``x``, ``r``, ``p``, ``q``, ``z``; ``z`` is ``r`` without a preconditioner),
+    whatever the number of steps. The iteration count grows like ``√κ(A)``, not like the
+    ``κ(A)`` of CG on the normal equations. The stopping test is SciPy's, ``‖r‖ ≤ tol·‖b‖``,
+    on the recurrence's ``r``; when it passes, the true residual ``b − A x`` is computed
+    and, if it is not below ``tol`` after all, CG restarts from it. ``pᵀAp ≤ 0`` proves
+    that ``A`` is not positive definite (and ``rᵀM⁻¹r ≤ 0`` that the preconditioner is
+    not): the run ends there, recording why in ``breakdown``.
+    """
+    A, B = system.A, system.B
+    tracker.verify = system.true_residual
+    tiny = torch.finfo(B.dtype).tiny
+    k = B.shape[1]
+    single = k == 1 and B.device.type == "cpu"  # floats, not tensors, for the step lengths
+    scale = system.scale
+    if single:  # one column: vectors, whose products are the fastest
+        X, B = X[:, 0], B[:, 0]
+        inner = precondition
+        if precondition is not None:
+            precondition = lambda R: inner(R.unsqueeze(1))[:, 0]  # noqa: E731
+    squeeze = (lambda T: T.unsqueeze(1)) if single else (lambda T: T)
+
+    def dot(U: torch.Tensor, V: torch.Tensor) -> Any:
+        return torch.dot(U, V).item() if single else torch.linalg.vecdot(U, V, dim=0)
+
+    def nonpositive(d: Any, rho: Any) -> float | None:
+        """The first of ``d`` that is ≤ 0 in a column still running (ρ > 0), else None."""
+        if single:
+            return d if d <= 0 < rho else None
+        bad = (d <= 0) & (rho > 0)
+        return float(d[bad][0].item()) if bool(bad.any()) else None
+
+    R = B - A @ X
+    loss, residual = system.measure(squeeze(R))
+    status = tracker.start(squeeze(X), loss=loss, residual=residual)
+    while status is None and tracker.nit < tracker.max_iter:
+        # (re)start from the residual R = B − A X
+        Z = R if precondition is None else precondition(R)
+        rho = dot(R, Z)
+        P = Z
+        for _ in range(tracker.max_iter - tracker.nit):
+            Q = A @ P
+            curvature = dot(P, Q)
+            bad = nonpositive(curvature, rho)
+            if bad is not None:
+                if breakdown is not None:
+                    breakdown.append(_Breakdown("A", bad, tracker.nit + 1))
+                return tracker.result("breakdown")
+            alpha = rho / curvature if single else rho / curvature.clamp_min(tiny)
+            if single:
+                X = X.add(P, alpha=alpha)
+                R = R.add(Q, alpha=-alpha)
+            else:
+                X = torch.addcmul(X, alpha, P)
+                R = torch.addcmul(R, alpha, Q, value=-1)
+            Z = R if precondition is None else precondition(R)
+            rho_new = dot(R, Z)
+            if precondition is not None:
+                bad = nonpositive(rho_new, 1.0 if single else torch.ones_like(rho_new))
+                if bad is not None and _norm(R) > 0:
+                    if breakdown is not None:
+                        breakdown.append(_Breakdown("preconditioner", bad, tracker.nit + 1))
+                    return tracker.result("breakdown")
+                norm = _norm(R)
+            else:
+                norm = math.sqrt(rho_new) if single else _norm(R)
+            residual = norm / scale
+            exact = residual <= tracker.tol
+            if exact:  # the recurrence says done: judge the true residual
+                R = B - A @ X
+                loss, residual = system.measure(squeeze(R))
+            else:
+                loss = system.loss_scale * norm * norm
+            status = tracker.step(squeeze(X), loss=loss, residual=residual, exact=exact)
+            if status is not None or exact:
+                break  # done, or restart from the true residual
+            beta = rho_new / rho if single else rho_new / rho.clamp_min(tiny)
+            P = Z.add(P, alpha=beta) if single else torch.addcmul(Z, beta, P)
+            rho = rho_new
+    return tracker.result(status)
 
 
 class _Refined(NamedTuple):
@@ -538,7 +685,7 @@ class _Problem:
     """
 
     def __init__(self, A: Any, b: Any, x0: Any, loss: Any) -> None:
-        A = check_tensor(A, "A", ndim=2)
+        A = as_operator(A, "A")
         b = check_tensor(b, "b", ndim=(1, 2))
         m, n = A.shape
         if b.shape[0] != m:
@@ -571,8 +718,18 @@ class _Problem:
         self.m, self.n, self.size, self.dtype = m, n, min(m, n), A.dtype
         self.names = "A and b"
         self.least_squares = m > n
+        self.dense = isinstance(A, torch.Tensor)
+        self.kind = "a dense tensor" if self.dense else (
+            "a sparse tensor" if type(A).__name__ == "SparseOperator" else "a LinearOperator"
+        )
+        self.has_transpose = self.dense or A.has_transpose  # type: ignore[union-attr]
         self.lr_exponent = 2 * self.a - 2 * self.c + (self.degree or 0) * self.c
         self.loss_exponent = (self.degree or 0) * self.c
+
+    @functools.cached_property
+    def symmetric(self) -> bool:
+        """Whether ``A`` is known to be symmetric (see :func:`~gdtutorial.operators.is_symmetric`)."""
+        return is_symmetric(self.system.A)
 
     def to_user(self, X: torch.Tensor) -> torch.Tensor:
         """An iterate of the scaled problem as the caller's ``x``."""
@@ -594,6 +751,15 @@ class _SolveMethod(Method):
     """What every method of :func:`solve` shares: the result in the caller's units, advice."""
 
     problem: _Problem
+    needs_transpose = True  # whether the method applies Aᵀ
+
+    @classmethod
+    def check(cls, problem: _Problem) -> None:
+        if cls.needs_transpose and not problem.has_transpose:
+            raise ValueError(
+                f"Expected a LinearOperator with rmatvec with method={cls.name!r}, which "
+                "applies Aᵀ, got one without; pass rmatvec= (or symmetric=True if Aᵀ = A)"
+            )
 
     def build(self, state: Any, **fields: Any) -> Result:
         x = state.tensor() if isinstance(state, _Refined) else state
@@ -603,7 +769,9 @@ class _SolveMethod(Method):
         return Result(x=self.problem.to_user(x), **fields)
 
     def faster(self) -> str | None:
-        return self.suggest(method="cg") if self.name not in ("cg", "cg-mixed") else None
+        if self.name in ("cg", "cgls", "cg-mixed"):
+            return None
+        return self.suggest(method="cg") or self.suggest(method="cgls")
 
     def more_iterations(self, tracker: Tracker) -> str | None:
         if self.problem.loss_name in ("l1", "l2-norm") and "lr" in self.given:
@@ -712,6 +880,12 @@ class _GradientDescent(_Stepping):
         super().prepare()
         if self.l1_fit():
             self.stall_window = None  # the stages end themselves
+            if not self.problem.dense:
+                raise ValueError(
+                    "Expected a dense A for loss='l1' on a tall system with method='gd' "
+                    f"(its fit solves for rows of A), got {self.problem.kind}; pass A.to_dense()"
+                    " or an lr"
+                )
 
     def run(self, tracker: Tracker) -> Result:
         if not self.l1_fit():
@@ -806,14 +980,15 @@ class _Adam(_TorchOptimizer):
         return self.step_size(used, used / 10, "lr" not in self.given)
 
 
-class _CG(_SolveMethod):
-    name = "cg"
+class _Krylov(_SolveMethod):
+    """What plain CG and CGLS share: the squared loss only, their budgets, a preconditioner."""
+
     budget = "max(100, 4·min(m, n))"
     stalls = "max(100, min(m, n)/2)"
-    summary = "conjugate gradient on the normal equations (CGLS), reorthogonalised; loss='l2' only."
 
     @classmethod
     def check(cls, problem: _Problem) -> None:
+        super().check(problem)
         if problem.loss_name != "l2":
             loss = problem.loss_name or "a callable"
             raise ValueError(
@@ -826,14 +1001,166 @@ class _CG(_SolveMethod):
 
     def prepare(self) -> None:
         self.stall_window = max(100, self.problem.size // 2)
+        self.precondition = self.preconditioner()
+
+    def diagonal(self) -> torch.Tensor | None:  # pragma: no cover - each method overrides it
+        """The diagonal that preconditioner='jacobi' divides by."""
+        raise NotImplementedError
+
+    def preconditioner(self) -> Precondition | None:
+        """``M⁻¹`` as a function of ``(n, k)`` residuals, from the ``preconditioner`` setting."""
+        given = self.given.get("preconditioner")
+        problem = self.problem
+        if given is None:
+            return None
+        if given == "jacobi":
+            d = self.diagonal()
+            if d is None:
+                raise ValueError(
+                    f"Expected A as a tensor (dense or sparse) with preconditioner='jacobi', "
+                    f"which divides by {self.divides_by}, got {problem.kind}, whose entries are "
+                    "unknown; pass as preconditioner= a function that applies your M⁻¹"
+                )
+            return self.jacobi(d)
+        shape, n = problem.x_shape, problem.n
+
+        def precondition(R: torch.Tensor) -> torch.Tensor:
+            Z = given(R.reshape(shape))
+            if not isinstance(Z, torch.Tensor) or tuple(Z.shape) != shape:
+                got = tuple(Z.shape) if isinstance(Z, torch.Tensor) else type(Z).__name__
+                raise ValueError(
+                    f"Expected preconditioner(r) to return a tensor of r's shape {shape}, "
+                    f"got {got}"
+                )
+            return Z.reshape(n, -1).to(R.dtype)
+
+        return precondition
+
+    def jacobi(self, d: torch.Tensor) -> Precondition:
+        inverse = torch.where(d != 0, 1 / torch.where(d != 0, d, 1), 1).unsqueeze(1)
+        return lambda R: R * inverse
+
+
+class _CG(_Krylov):
+    name = "cg"
+    summary = (
+        "conjugate gradient for a symmetric positive definite A: one product with A a step, "
+        "O(n) memory; loss='l2' only."
+    )
+    settings: ClassVar[Mapping[str, str]] = {
+        "preconditioner": "None, 'jacobi' (divides by diag(A)) or a callable applying M⁻¹",
+    }
+    divides_by = "diag(A)"
+    needs_transpose = False
+
+    @classmethod
+    def check(cls, problem: _Problem) -> None:
+        super().check(problem)
+        if problem.m != problem.n:
+            what = f"a {problem.m} × {problem.n} A"
+        elif not problem.symmetric:
+            what = "an A that is not symmetric"
+            if problem.kind == "a LinearOperator":
+                what = "a LinearOperator not declared symmetric=True"
+        else:
+            return
+        raise ValueError(
+            f"Expected a symmetric positive definite A with method='cg', got {what}; use "
+            "method='cgls' (CG on the normal equations, for any A)"
+        )
+
+    def diagonal(self) -> torch.Tensor | None:
+        d = diagonal(self.problem.system.A)
+        if d is not None and not bool((d > 0).all()):
+            index = int((d <= 0).nonzero()[0].item())
+            value = times_power_of_two(d[index : index + 1], self.problem.a).item()
+            raise ValueError(
+                f"Expected a positive diagonal with preconditioner='jacobi' (a symmetric "
+                f"positive definite A has one), got A[{index}, {index}] = {value:.3g}: A is not "
+                "positive definite; use method='cgls'"
+            )
+        return d
 
     def run(self, tracker: Tracker) -> Result:
-        return _conjugate_gradient(self.problem.system, self.problem.X0, tracker)
+        self.breakdowns: list[_Breakdown] = []
+        return _plain_cg(
+            self.problem.system,
+            self.problem.X0,
+            tracker,
+            precondition=self.precondition,
+            breakdown=self.breakdowns,
+        )
+
+    def diverged(self) -> str:
+        return (
+            "A may be singular (only semi-definite) with b outside its range, or indefinite: "
+            f"plain CG needs a positive definite A; try {self.cgls()} for a least-squares "
+            "solution."
+        )
+
+    def stalled(self, tracker: Tracker) -> str:
+        text = super().stalled(tracker)
+        if "preconditioner" in self.given or not self.problem.kind.endswith("tensor"):
+            return text
+        return f"{text[:-1]}; or try {self.suggest(preconditioner='jacobi')}."
+
+    def cgls(self) -> str | None:
+        """The call that runs CGLS instead (which needs no positive definite A)."""
+        reset = {"preconditioner": None} if "preconditioner" in self.given else {}
+        return self.suggest(method="cgls", **reset)
+
+    def breakdown(self, tracker: Tracker) -> str:
+        event = self.breakdowns[-1]
+        if event.what == "A":
+            cgls = self.cgls()
+            return (
+                f"At step {event.step} the curvature pᵀAp was {event.value:.3g} ≤ 0, so A is "
+                f"not positive definite, which plain CG needs; try {cgls} (CG on the normal "
+                "equations, for any A)."
+            )
+        return (
+            f"At step {event.step} rᵀM⁻¹r was {event.value:.3g} ≤ 0: the preconditioner is not "
+            f"positive definite, which CG needs; try {self.suggest(preconditioner=None)}."
+        )
 
 
-class _MixedCG(_CG):
+class _CGLS(_Krylov):
+    name = "cgls"
+    summary = (
+        "conjugate gradient on the normal equations AᵀAx = Aᵀb (CGLS), for any A; "
+        "loss='l2' only."
+    )
+    settings: ClassVar[Mapping[str, str]] = {
+        "preconditioner": "None, 'jacobi' (divides by the column norms², diag(AᵀA)) or a "
+        "callable applying M⁻¹ ≈ (AᵀA)⁻¹",
+        "reorthogonalise": "keep every normal residual and project new ones against them; None: "
+        "for a dense A without a preconditioner, while the basis fits in 256 MiB",
+    }
+    divides_by = "the squared column norms of A"
+
+    def diagonal(self) -> torch.Tensor | None:
+        return column_norms2(self.problem.system.A)
+
+    def reorthogonalise(self) -> bool:
+        given = self.given.get("reorthogonalise")
+        if given is None:
+            return self.problem.dense and self.precondition is None
+        return given
+
+    def run(self, tracker: Tracker) -> Result:
+        return _conjugate_gradient(
+            self.problem.system,
+            self.problem.X0,
+            tracker,
+            reorthogonalise=self.reorthogonalise(),
+            precondition=self.precondition,
+        )
+
+
+class _MixedCG(_CGLS):
     name = "cg-mixed"
     summary = "CGLS in float32 inside float64 iterative refinement; float64 and loss='l2' only."
+    settings: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def check(cls, problem: _Problem) -> None:
@@ -841,19 +1168,24 @@ class _MixedCG(_CG):
         if problem.dtype != torch.float64:
             raise TypeError(
                 "Expected float64 A and b with method='cg-mixed' (it iterates in float32 and "
-                f"refines in float64), got {problem.dtype}; use method='cg'"
+                f"refines in float64), got {problem.dtype}; use method='cgls'"
+            )
+        if problem.kind == "a LinearOperator":
+            raise TypeError(
+                "Expected A as a tensor (dense or sparse) with method='cg-mixed', which makes "
+                "a float32 copy of A, got a LinearOperator; use method='cgls'"
             )
 
     def run(self, tracker: Tracker) -> Result:
         return _mixed_conjugate_gradient(self.problem.system, self.problem.X0, tracker)
 
 
-METHODS = Methods("solve", _CG, _MixedCG, _GradientDescent, _HeavyBall, _Nesterov, _SGD, _Adam)
+METHODS = Methods("solve", _CG, _CGLS, _MixedCG, _GradientDescent, _HeavyBall, _Nesterov, _SGD, _Adam)
 """The methods of :func:`solve`, by name."""
 
 
 def solve(
-    A: torch.Tensor,
+    A: torch.Tensor | LinearOperator,
     b: torch.Tensor,
     x0: torch.Tensor | None = None,
     *,
@@ -861,6 +1193,8 @@ def solve(
     loss: str | Callable[[torch.Tensor], torch.Tensor] = "l2",
     lr: float | None = None,
     momentum: float | None = None,
+    preconditioner: str | Callable[[torch.Tensor], torch.Tensor] | None = None,
+    reorthogonalise: bool | None = None,
     tol: float | None = None,
     max_iter: int | None = None,
     callback: Callable[[Result], Any] | None = None,
@@ -994,8 +1328,22 @@ def solve(
     (True, [[0.6667, 1.0], [0.6667, 1.0]])
     """
     problem = _Problem(A, b, x0, loss)
-    if method is None:
-        method = "cg" if problem.loss_name == "l2" else "gd"
-    return METHODS.run(
-        method, problem, lr=lr, momentum=momentum, tol=tol, max_iter=max_iter, callback=callback
+    settings = dict(
+        lr=lr,
+        momentum=momentum,
+        preconditioner=preconditioner,
+        reorthogonalise=reorthogonalise,
+        tol=tol,
+        max_iter=max_iter,
+        callback=callback,
     )
+    if method is not None:
+        return METHODS.run(method, problem, **settings)
+    if problem.loss_name != "l2":
+        return METHODS.run("gd", problem, **settings)
+    if problem.symmetric and reorthogonalise is None:
+        result = METHODS.run("cg", problem, **settings)
+        if result.status != "breakdown" or preconditioner is not None:
+            return result
+        # A is symmetric but not positive definite: CG on the normal equations takes any A
+    return METHODS.run("cgls", problem, **settings)

@@ -15,7 +15,7 @@ import torch
 
 from gdtutorial._checks import check_generator
 
-__all__ = ["random_matrix", "random_spd", "source_matrices"]
+__all__ = ["poisson_2d", "random_matrix", "random_spd", "source_matrices"]
 
 #: Condition number used when neither ``cond`` nor the spectrum is given.
 DEFAULT_COND = 10.0
@@ -283,6 +283,57 @@ def random_spd(
     lam = lam.to(device=target, dtype=q.dtype)
     a = (q * lam) @ q.T
     return ((a + a.T) / 2).to(dtype)
+
+
+def poisson_2d(
+    N: int, *, dtype: torch.dtype = torch.float64, device: str | torch.device | None = None
+) -> torch.Tensor:
+    r"""The 2-D Poisson matrix: the 5-point Laplacian on an ``N × N`` grid, as sparse CSR.
+
+    Row ``i·N + j`` belongs to grid point ``(i, j)``: 4 on the diagonal, −1 for each of its
+    (up to four) neighbours in the grid; the boundary values are 0 (Dirichlet), so the matrix
+    is symmetric positive definite, of size ``N² × N²`` with about ``5N²`` nonzeros. It is
+    ``h²`` times the discrete ``−Δ`` with spacing ``h = 1/(N + 1)``; its eigenvalues are
+    :math:`4 - 2\cos\frac{i\pi}{N+1} - 2\cos\frac{j\pi}{N+1}`, ``1 ≤ i, j ≤ N``.
+
+    Parameters
+    ----------
+    N : int
+        Grid points per side, ``≥ 1``.
+    dtype : torch.dtype, optional
+        A floating dtype; ``torch.float64`` by default.
+    device : str or torch.device, optional
+        Where the matrix lives; the CPU by default.
+
+    Returns
+    -------
+    torch.Tensor
+        The ``N² × N²`` matrix in the ``torch.sparse_csr`` layout.
+
+    Examples
+    --------
+    >>> from gdtutorial.matrices import poisson_2d
+    >>> A = poisson_2d(2)
+    >>> A.layout, A.shape, A.to_dense().tolist()[0]
+    (torch.sparse_csr, torch.Size([4, 4]), [4.0, -1.0, -1.0, 0.0])
+    """
+    from gdtutorial.operators import _to_csr
+
+    size = _check_size(N, "N")
+    dtype = _check_dtype(dtype)
+    target = _resolve_device(device)
+    grid = torch.arange(size * size, device=target).reshape(size, size)
+    rows, cols = [grid.flatten()], [grid.flatten()]
+    values = [torch.full((size * size,), 4.0, dtype=dtype, device=target)]
+    for a, b in ((grid[1:], grid[:-1]), (grid[:, 1:], grid[:, :-1])):  # vertical, horizontal
+        for i, j in ((a, b), (b, a)):
+            rows.append(i.flatten())
+            cols.append(j.flatten())
+            values.append(torch.full((i.numel(),), -1.0, dtype=dtype, device=target))
+    indices = torch.stack([torch.cat(rows), torch.cat(cols)])
+    shape = (size * size, size * size)
+    coo = torch.sparse_coo_tensor(indices, torch.cat(values), shape, check_invariants=False)
+    return _to_csr(coo.coalesce())
 
 
 def _post_rand(seed: int, *size: int) -> torch.Tensor:

@@ -35,6 +35,7 @@ STATUS_MESSAGES: dict[str, str] = {
     "diverged": "The loss became non-finite or exploded.",
     "stalled": "The residual stopped decreasing before it reached tol.",
     "callback": "The callback asked to stop.",
+    "breakdown": "The method broke down: the problem lacks a property the method needs.",
 }
 STATUSES: tuple[str, ...] = tuple(STATUS_MESSAGES)
 
@@ -51,7 +52,8 @@ class Result:
     success : bool
         ``True`` exactly when ``status == "converged"``.
     status : str
-        One of ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"``, ``"callback"``.
+        One of ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"``, ``"callback"``,
+        ``"breakdown"``.
     message : str
         The standard message of the status (see ``STATUS_MESSAGES``), followed, on failure, by
         what to try.

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ._checks import check_int_range, check_tensor
+from ._checks import check_int_range
 from ._loop import (
     Tracker,
     _times_power_of_two,
@@ -31,6 +31,7 @@ from ._loop import (
     times_power_of_two,
 )
 from ._methods import Method, Methods
+from .operators import LinearOperator, as_operator, frobenius
 from .result import Result, SVDResult
 
 __all__ = ["svd"]
@@ -118,6 +119,48 @@ def _orthogonal_iteration(
         S = (V * MtU).sum(0)  # diag(VᵀMᵀU) = diag(UᵀMV): the current estimates, signed
         residual = _residual(M, scale, U, S, V, MV, MtU, orthonormal_U=True, orthonormal_V=True)
         status = tracker.step((U, S, V), loss=residual, residual=residual)
+    return tracker.result(status)  # type: ignore[return-value]
+
+
+def _ritz_iteration(
+    M: Any, V: torch.Tensor, k: int, tracker: Tracker, *, scale: float
+) -> SVDResult:
+    """Orthogonal iteration on a block of ``k + p`` vectors with a Rayleigh–Ritz step: the
+    best ``k`` singular triplets in the block's span (Note [oversampling])."""
+    # Note [oversampling]
+    # Orthogonal iteration on q = k + p vectors makes the span of V converge at the rate
+    # σ_{q+1}/σ_i for pair i ≤ k (per product with MᵀM), not σ_{k+1}/σ_k: with σ_i = 1/i,
+    # k = 10 and p = 10 that is 0.48 a step instead of 0.91. The pairs are then extracted by
+    # Rayleigh–Ritz: B = UᵀMV (q × q, with U = qf(MV)) is small, its SVD B = Y Σ Zᵀ gives the
+    # best approximations U Y, Σ, V Z in the two spans; the first k are returned. They are
+    # orthonormal (products of orthonormal matrices), and their residuals need no product
+    # with M: M (V Z) = (MV) Z, Mᵀ(U Y) = (MᵀU) Y. Anchors: Halko, Martinsson and Tropp's
+    # randomised range finder with power iterations, and torch.svd_lowrank; here the start is
+    # random and the iteration runs until the residual of the k pairs meets tol.
+
+    def ritz(MV: torch.Tensor, U: torch.Tensor, MtU: torch.Tensor, V: torch.Tensor) -> Any:
+        Y, sigma, Zt = torch.linalg.svd(MtU.mT @ V)  # B = Uᵀ M V = (MᵀU)ᵀ V
+        Y, Z = Y[:, :k], Zt[:k].mT
+        U_k, V_k, S = U @ Y, V @ Z, sigma[:k]
+        residual = _residual(
+            M, scale, U_k, S, V_k, MV @ Z, MtU @ Y, orthonormal_U=True, orthonormal_V=True
+        )
+        return (U_k, S, V_k), residual
+
+    MV = M @ V
+    U = torch.linalg.qr(MV).Q
+    MtU = M.mT @ U
+    state, residual = ritz(MV, U, MtU, V)
+    status = tracker.start(state, loss=residual, residual=residual)
+    for _ in range(1, tracker.max_iter + 1):
+        if status is not None:
+            break
+        V = torch.linalg.qr(MtU).Q
+        MV = M @ V
+        U = torch.linalg.qr(MV).Q
+        MtU = M.mT @ U
+        state, residual = ritz(MV, U, MtU, V)
+        status = tracker.step(state, loss=residual, residual=residual)
     return tracker.result(status)  # type: ignore[return-value]
 
 
@@ -224,13 +267,19 @@ class _Problem:
     """``M``, checked, with ``M' = M·2^-e`` (see Note [scaling] in :mod:`gdtutorial.linear`)."""
 
     def __init__(self, M: Any, k: Any) -> None:
-        M = check_tensor(M, "M", ndim=2)
+        M = as_operator(M, "M")
         m, n = M.shape
+        if isinstance(M, LinearOperator) and not M.has_transpose:
+            raise ValueError(
+                "Expected a LinearOperator with rmatvec for svd, which applies Mᵀ, got one "
+                "without; pass rmatvec="
+            )
         self.k = min(m, n) if k is None else check_int_range(k, "k", 1, min(m, n))
         self.M, self.m, self.n, self.size = M, m, n, min(m, n)
+        self.dense = isinstance(M, torch.Tensor)
         self.e = binary_scale(M)
         self.scaled = times_power_of_two(M, -self.e)
-        norm = float(self.scaled.norm().item())  # in range: the largest entry is near 1
+        norm = frobenius(self.scaled)  # in range: the largest entry is near 1
         self.scale = norm if norm > 0 else 1.0
         self.dtype, self.names = M.dtype, "M"
 
@@ -255,8 +304,9 @@ class _SVDMethod(Method):
         numbers = sample(*shape, generator=generator, dtype=torch.float32, device=device)
         return numbers.to(self.problem.M.device, self.problem.dtype)
 
-    def start_V(self) -> torch.Tensor:
-        return torch.linalg.qr(self.draw(self.problem.n, self.problem.k, normal=True)).Q
+    def start_V(self, columns: int | None = None) -> torch.Tensor:
+        columns = self.problem.k if columns is None else columns
+        return torch.linalg.qr(self.draw(self.problem.n, columns, normal=True)).Q
 
     def faster(self) -> str | None:
         if self.name == "orthogonal-iteration":  # the fastest: nothing else to suggest
@@ -293,12 +343,33 @@ class _OrthogonalIteration(_SVDMethod):
             else f"{text} (float64 has more digits)."
         )
 
+    settings: ClassVar[Mapping[str, str]] = {
+        "oversample": "p extra vectors, the best k extracted by Rayleigh–Ritz; None: 10 where "
+        "k + 10 ≤ min(m, n)/2, else 0 (plain orthogonal iteration)",
+    }
+
     def default_max_iter(self) -> int:
         return 1000
 
+    def prepare(self) -> None:
+        problem = self.problem
+        p = self.given.get("oversample")
+        if p is None:
+            p = 10 if problem.k + 10 <= problem.size // 2 else 0
+        if problem.k + p > problem.size:
+            raise ValueError(
+                f"Expected k + oversample ≤ min(m, n) = {problem.size}, got k = {problem.k} and "
+                f"oversample = {p}; pass oversample={problem.size - problem.k}"
+            )
+        self.oversample = p
+
     def run(self, tracker: Tracker) -> Result:
         problem = self.problem
-        return _orthogonal_iteration(problem.scaled, self.start_V(), tracker, scale=problem.scale)
+        if self.oversample == 0:
+            V = self.start_V()
+            return _orthogonal_iteration(problem.scaled, V, tracker, scale=problem.scale)
+        V = self.start_V(problem.k + self.oversample)
+        return _ritz_iteration(problem.scaled, V, problem.k, tracker, scale=problem.scale)
 
 
 class _Riemannian(_SVDMethod):
@@ -343,6 +414,14 @@ class _Penalty(_SVDMethod):
     stall_window = 2000
     on_scaled = False
 
+    @classmethod
+    def check(cls, problem: _Problem) -> None:
+        if not problem.dense:
+            raise ValueError(
+                "Expected a dense M with method='penalty', whose loss forms U diag(S) Vᵀ − M, "
+                "got a sparse tensor or LinearOperator; use method='orthogonal-iteration'"
+            )
+
     def default_max_iter(self) -> int:
         return 20_000
 
@@ -379,10 +458,11 @@ METHODS = Methods(
 
 
 def svd(
-    M: torch.Tensor,
+    M: torch.Tensor | LinearOperator,
     k: int | None = None,
     *,
     method: str = "orthogonal-iteration",
+    oversample: int | None = None,
     lr: float | None = None,
     momentum: float | None = None,
     tol: float | None = None,
@@ -475,6 +555,7 @@ def svd(
     return METHODS.run(  # type: ignore[return-value]
         method,
         _Problem(M, k),
+        oversample=oversample,
         lr=lr,
         momentum=momentum,
         tol=tol,

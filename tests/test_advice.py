@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from gdtutorial import inverse, show_options, solve, svd
-from gdtutorial.matrices import random_matrix
+from gdtutorial.matrices import random_matrix, random_spd
 
 # name=value, with the values a message may write: strings, None, booleans, numbers
 _PAIR = re.compile(r"(\w+)=('[^']*'|None|True|False|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
@@ -44,6 +44,10 @@ def _gen(seed: int) -> torch.Generator:
 
 A = random_matrix(12, 12, cond=10.0, generator=_gen(1))
 A_HARD = random_matrix(40, 40, cond=1e3, generator=_gen(2))
+SPD_HARD = random_spd(40, cond=1e4, generator=_gen(2))
+# positive diagonal, one negative eigenvalue: Jacobi accepts it, CG breaks down later
+INDEFINITE = torch.diag(torch.linspace(1.0, 2.0, 40, dtype=torch.float64))
+INDEFINITE[0, 1] = INDEFINITE[1, 0] = 3.0
 TALL = random_matrix(30, 6, cond=10.0, generator=_gen(3))
 b = torch.randn(12, dtype=torch.float64, generator=_gen(4))
 b_hard = torch.randn(40, dtype=torch.float64, generator=_gen(5))
@@ -70,9 +74,14 @@ FAILING: list[tuple[str, Callable[..., Any], tuple[Any, ...], dict[str, Any]]] =
     ("nesterov diverged", solve, (A, b), {"method": "nesterov", "lr": 1e3}),
     ("sgd diverged", solve, (A, b), {"method": "sgd", "lr": 1e3}),
     ("adam max_iter", solve, (A, b), {"method": "adam", "max_iter": 5}),
-    ("cg max_iter", solve, (A_HARD, b_hard), {"max_iter": 2}),
+    ("cgls max_iter", solve, (A_HARD, b_hard), {"max_iter": 2}),
+    ("cg max_iter", solve, (SPD_HARD, b_hard), {"max_iter": 2}),
+    ("cg jacobi max_iter", solve, (SPD_HARD, b_hard), {"preconditioner": "jacobi", "max_iter": 2}),
+    ("cg breakdown", solve, (-SPD_HARD, b_hard), {"method": "cg"}),
+    ("cg jacobi breakdown", solve, (INDEFINITE, b_hard), {"preconditioner": "jacobi"}),
+    ("cg singular diverged", solve, (SINGULAR, b_outside), {}),
     ("cg-mixed max_iter", solve, (A_HARD, b_hard), {"method": "cg-mixed", "max_iter": 3}),
-    ("cg stalled", solve, (SINGULAR, b_outside), {}),
+    ("cgls stalled", solve, (SINGULAR, b_outside), {"method": "cgls"}),
     ("gd stalled", solve, (SINGULAR, b_outside), {"method": "gd", "lr": 0.5}),
     ("gd float32 stalled", solve, (SINGULAR.float(), b_outside.float()), {"method": "gd"}),
     ("newton-schulz bad start", inverse, (A, 10 * torch.eye(12, dtype=torch.float64)), {}),
@@ -98,7 +107,7 @@ def test_every_suggestion_of_a_failed_run_is_a_call_that_is_accepted_and_helps(
     result = solver(*args, **settings)
     assert not result.success, result.message
     tried = suggestions(result.message)
-    if result.status == "diverged" or "Raise max_iter" in result.message:
+    if result.status in ("diverged", "breakdown") or "Raise max_iter" in result.message:
         assert tried, f"no advice in: {result.message}"
     if result.status == "max_iter" and not tried:  # it made no progress: why, instead
         assert "singular" in result.message or "ill-conditioned" in result.message
@@ -110,8 +119,8 @@ def test_every_suggestion_of_a_failed_run_is_a_call_that_is_accepted_and_helps(
                 call_args[names.index(name)] = changes.pop(name)
         changed = {**settings, **changes}
         followed = solver(*call_args, **changed)  # must not raise
-        if result.status == "diverged":  # a smaller step, or another start, does not diverge
-            assert followed.status != "diverged", (changes, followed.message)
+        if result.status in ("diverged", "breakdown"):  # a smaller step, another method
+            assert followed.status != result.status, (changes, followed.message)
         if "max_iter" in changes:  # more iterations get further
             assert followed.success or followed.residual < result.residual, changes
 
@@ -120,7 +129,8 @@ def test_advice_never_suggests_a_method_that_rejects_the_loss() -> None:
     result = solve(A, b, method="gd", loss="l1", max_iter=20)
     assert "method='cg'" not in result.message
     result = solve(A, b, method="gd", lr=0.01, max_iter=10)
-    assert "method='cg', lr=None" in result.message  # cg takes no lr: the advice resets it
+    assert "method='cgls', lr=None" in result.message  # cgls takes no lr: the advice resets it
+    assert "method='cg'" not in result.message  # A is not symmetric: plain CG would refuse it
 
 
 def test_the_reason_named_is_the_one_that_happened() -> None:

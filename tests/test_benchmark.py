@@ -112,7 +112,7 @@ def test_cases_are_the_issues_cases_and_targets() -> None:
 def test_run_benchmark_quick_rows_are_accurate_and_unjudged() -> None:
     rows = run_benchmark(device="cpu", repeat=1, quick=True)
     assert [row.case for row in rows] == [case.name for case in CASES]
-    assert [row.method for row in rows[:4]] == ["cg", "cg-mixed", "cg", "cg-mixed"]
+    assert [row.method for row in rows[:4]] == ["cgls", "cg-mixed", "cgls", "cg-mixed"]
     for row, case in zip(rows, CASES, strict=True):
         assert row.size == f"{case.quick_n}x{case.quick_n}"
         assert row.status == "converged", row

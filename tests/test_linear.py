@@ -12,7 +12,7 @@ import torch
 from gdtutorial import Result, solve
 from gdtutorial.matrices import random_matrix
 
-METHODS = ["gd", "momentum", "nesterov", "cg", "sgd"]
+METHODS = ["gd", "momentum", "nesterov", "cgls", "sgd"]
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def test_least_squares_matches_lstsq_and_stops_on_the_normal_residual() -> None:
     A = random_matrix(30, 6, cond=20.0, generator=generator)
     b = torch.randn(30, dtype=torch.float64, generator=generator)  # not in the range of A
     expected = torch.linalg.lstsq(A, b[:, None]).solution[:, 0]
-    for method in ["cg", "cg-mixed", "gd", "momentum"]:
+    for method in ["cgls", "cg-mixed", "gd", "momentum"]:
         result = solve(A, b, method=method, max_iter=10_000)
         assert result.success, f"{method}: {result.message}"
         # a normal residual of 1e-6 bounds the error by κ(AᵀA)·1e-6 = 20²·1e-6
@@ -135,7 +135,7 @@ def test_least_squares_matches_lstsq_and_stops_on_the_normal_residual() -> None:
         assert _relative_residual(A, b, result.x) > 0.1  # the plain residual cannot vanish
 
 
-@pytest.mark.parametrize("method", ["cg", "cg-mixed"])
+@pytest.mark.parametrize("method", ["cgls", "cg-mixed"])
 def test_underdetermined_cg_finds_the_minimum_norm_solution(method: str) -> None:
     generator = torch.Generator().manual_seed(2)
     A = random_matrix(5, 9, cond=10.0, generator=generator)
@@ -161,7 +161,7 @@ def test_explicit_x0_is_the_start_and_is_not_modified() -> None:
     x0_copy, A_copy, b_copy = x0.clone(), A.clone(), b.clone()
     result = solve(A, b, x0, method="gd", max_iter=1)
     assert result.loss_history[0].item() == pytest.approx(0.5 * float((A @ x0 - b).square().sum()))
-    for method in ["cg", "cg-mixed", "gd", "momentum", "nesterov", "sgd", "adam"]:
+    for method in ["cgls", "cg-mixed", "gd", "momentum", "nesterov", "sgd", "adam"]:
         solve(A, b, x0, method=method, max_iter=3)
         solve(A, b, x0, method="gd", loss=lambda r: r.abs().sum(), max_iter=3)
     assert torch.equal(x0, x0_copy) and torch.equal(A, A_copy) and torch.equal(b, b_copy)
@@ -193,7 +193,7 @@ def test_running_out_of_iterations_is_a_status_with_advice() -> None:
     A, b, _ = CASES[1].build()
     result = solve(A, b, method="gd", max_iter=10)
     assert not result.success and result.status == "max_iter" and result.nit == 10
-    assert "Raise max_iter (it was 10): try max_iter=100 or method='cg'." in result.message
+    assert "Raise max_iter (it was 10): try max_iter=100 or method='cgls'." in result.message
     assert len(result.loss_history) == 11
 
 
@@ -233,12 +233,12 @@ def test_singular_inconsistent_system_never_reports_success() -> None:
         generator=torch.Generator().manual_seed(4),
     )
     b = torch.randn(8, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
-    for method in ["cg", "cg-mixed", "gd", "momentum", "nesterov"]:
+    for method in ["cgls", "cg-mixed", "gd", "momentum", "nesterov"]:
         result = solve(A, b, method=method, max_iter=3000)
         assert not result.success, method
         assert result.status in {"stalled", "max_iter"}
         assert _relative_residual(A, b, result.x) > 1e-3
-    for method in ["cg", "cg-mixed"]:
+    for method in ["cgls", "cg-mixed"]:
         stalled = solve(A, b, method=method, max_iter=1000)
         assert stalled.status == "stalled", method
         assert "singular" in stalled.message
@@ -386,7 +386,7 @@ def _residuals(result: Result, b: torch.Tensor) -> list[float]:
 
 
 @pytest.mark.parametrize("size", [1e-100, 1e-20, 1e20, 1e100])
-@pytest.mark.parametrize("method", ["cg", "cg-mixed", "gd"])
+@pytest.mark.parametrize("method", ["cgls", "cg-mixed", "gd"])
 def test_entries_far_from_one_are_scaled_exactly(method: str, size: float) -> None:
     # CG's squares of 1e100 overflow float64 and float32 overflows at 3e38: the solvers scale
     # A by a power of two; the step-size estimates of gd do too
@@ -398,7 +398,7 @@ def test_entries_far_from_one_are_scaled_exactly(method: str, size: float) -> No
     torch.testing.assert_close(result.x, torch.ones(20, dtype=torch.float64), rtol=1e-4, atol=0)
 
 
-@pytest.mark.parametrize("method", ["cg", "cg-mixed", "gd"])
+@pytest.mark.parametrize("method", ["cgls", "cg-mixed", "gd"])
 def test_least_squares_with_huge_a_and_b_is_solved(method: str) -> None:
     # ‖Aᵀb‖ ≈ 1e200: its square overflows, so the norms are computed as max·‖T/max‖
     A = random_matrix(30, 10, cond=10.0, generator=torch.Generator().manual_seed(12))
@@ -413,7 +413,7 @@ def test_products_out_of_range_no_longer_decide_the_outcome() -> None:
     # Aᵀb ≈ 1e400 is not a float64 number at all: the methods run on A and b scaled by 2^-k
     A1 = random_matrix(30, 10, cond=10.0, generator=torch.Generator().manual_seed(12))
     b1 = torch.randn(30, dtype=torch.float64, generator=torch.Generator().manual_seed(13))
-    for method in ["cg", "cg-mixed", "gd", "momentum", "nesterov"]:
+    for method in ["cgls", "cg-mixed", "gd", "momentum", "nesterov"]:
         result = solve(A1 * 1e200, b1 * 1e200, method=method)
         assert result.success, (method, result.message)
         true = float((A1.mT @ (A1 @ result.x - b1)).norm() / (A1.mT @ b1).norm())
@@ -438,7 +438,7 @@ def test_norms_whose_squares_leave_the_range_are_no_false_success(
     def norm(v: torch.Tensor) -> float:  # math.hypot neither overflows nor underflows
         return math.hypot(*v.flatten().tolist())
 
-    for method in ["cg", "gd"]:
+    for method in ["cgls", "gd"]:
         result = solve(A, b, method=method, max_iter=5000)
         x, A64, b64 = result.x.double(), A.double(), b.double()
         if A.shape[0] > A.shape[1]:
@@ -452,7 +452,7 @@ def test_norms_whose_squares_leave_the_range_are_no_false_success(
 
 def test_edges_of_the_float64_range_give_a_status_not_an_exception() -> None:
     b = torch.ones(2, dtype=torch.float64)
-    for method, size in [("cg", 1.5e308), ("cg-mixed", 1.5e308), ("gd", 1e160), ("cg", 1e-310)]:
+    for method, size in [("cgls", 1.5e308), ("cg-mixed", 1.5e308), ("gd", 1e160), ("cgls", 1e-310)]:
         result = solve(torch.eye(2, dtype=torch.float64) * size, b, method=method)
         assert result.status in {"converged", "diverged"}, (method, size, result.message)
         if result.status == "diverged":
@@ -468,7 +468,7 @@ def _graded(m: int, n: int, cond: float, seed: int) -> torch.Tensor:
     return random_matrix(m, n, singular_values=values, generator=generator)
 
 
-@pytest.mark.parametrize("method", ["cg", "cg-mixed"])
+@pytest.mark.parametrize("method", ["cgls", "cg-mixed"])
 def test_unconverged_cg_reports_the_true_residual_of_what_it_returns(method: str) -> None:
     # asked for more than float64 can give: the recurrence's residual drifts below the truth
     A = _graded(80, 80, 1e6, seed=14)
@@ -500,7 +500,7 @@ def test_zero_matrix_with_derived_steps_is_a_status(method: str) -> None:
 
 
 @pytest.mark.parametrize("size", [1e-200, 1e200])
-@pytest.mark.parametrize("method", ["cg", "cg-mixed"])
+@pytest.mark.parametrize("method", ["cgls", "cg-mixed"])
 def test_right_hand_sides_far_from_one_are_scaled_exactly(method: str, size: float) -> None:
     # ‖AᵀR‖² of 1e±400 leaves float64: CG runs on R·2^-r, whose solution is X·2^-r
     A = random_matrix(20, cond=10.0, generator=torch.Generator().manual_seed(18))

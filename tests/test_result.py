@@ -26,8 +26,9 @@ def _result(**changes: object) -> Result:
     return Result(**fields)  # type: ignore[arg-type]
 
 
-def test_statuses_are_the_five_of_the_contract() -> None:
-    assert set(STATUSES) == {"converged", "max_iter", "diverged", "stalled", "callback"}
+def test_statuses_are_the_six_of_the_contract() -> None:
+    expected = {"converged", "max_iter", "diverged", "stalled", "callback", "breakdown"}
+    assert set(STATUSES) == expected
     assert all(message.endswith(".") for message in STATUS_MESSAGES.values())
 
 
