@@ -1203,26 +1203,41 @@ def solve(
 
     Parameters
     ----------
-    A : torch.Tensor
-        ``(m, n)`` matrix, float32 or float64, on any device.
+    A : torch.Tensor or LinearOperator
+        ``(m, n)`` matrix, float32 or float64, on any device: a dense tensor, a sparse COO or
+        CSR tensor (memory and each product proportional to its nonzeros), or a
+        :class:`~gdtutorial.LinearOperator` that applies ``A`` (and ``Aᵀ``, for the methods
+        that use it) as a function. Checked alike: shapes, dtypes, devices, finite stored
+        values.
     b : torch.Tensor
         ``(m,)`` right-hand side, or ``(m, k)`` for ``k`` right-hand sides solved together.
     x0 : torch.Tensor, optional
         Starting point of ``b``'s shape with ``n`` rows; zeros by default. Never modified.
-    method : {"cg", "cg-mixed", "gd", "momentum", "nesterov", "sgd", "adam"}, optional
-        ``None`` (the default) means ``"cg"`` for ``loss="l2"`` and ``"gd"`` for the others.
-        :func:`~gdtutorial.show_options` lists each method's settings.
+    method : {"cg", "cgls", "cg-mixed", "gd", "momentum", "nesterov", "sgd", "adam"}, optional
+        ``None`` (the default) means, for ``loss="l2"``: ``"cg"`` when ``A`` is known
+        symmetric (a tensor equal to its transpose to rounding, ``10·n·ε·max|A|``, or an
+        operator declared ``symmetric=True``), and ``"cgls"`` otherwise, or when that CG run
+        finds ``A`` not positive definite (then CGLS runs from the start, and the result is
+        CGLS's); ``"gd"`` for the other losses. :func:`~gdtutorial.show_options` lists each
+        method's settings.
 
         * ``"gd"``: gradient descent, ``x ← x − lr·∇f(x)``, the source post's method.
         * ``"momentum"``: heavy ball, with torch's convention ``v ← μ v + ∇f(x)``,
           ``x ← x − lr·v``.
         * ``"nesterov"``: ``y = x + μ(x − x_prev)``, ``x ← y − lr·∇f(y)``.
-        * ``"cg"``: conjugate gradient on the normal equations ``AᵀA x = Aᵀb`` (CGLS), with
-          the normal residuals reorthogonalised so the iteration count stays near its
-          exact-arithmetic value (at most ``rank(A)``); needs ``loss="l2"``. The stored
-          residuals take up to ``n·(n + 1)`` numbers per column of ``b`` (8 bytes each in
-          float64), reserved up front; where that exceeds 256 MiB the run is plain CGLS,
-          whose count can exceed ``n`` by far on an ill-conditioned system.
+        * ``"cg"``: conjugate gradient (Hestenes and Stiefel) for a symmetric positive
+          definite ``A``: one product with ``A`` per step (no ``Aᵀ``), memory for five
+          vectors whatever the number of steps, and a step count that grows like ``√κ(A)``.
+          It stops as SciPy's ``cg`` does, ``‖b − A x‖ ≤ tol·‖b‖``, checked on the true
+          residual. A curvature ``pᵀAp ≤ 0`` proves ``A`` is not positive definite: the run
+          ends with status ``"breakdown"`` and says what to use. Needs ``loss="l2"`` and a
+          square ``A`` known symmetric.
+        * ``"cgls"``: conjugate gradient on the normal equations ``AᵀA x = Aᵀb`` (CGLS), for
+          any ``A``, least squares included (its step count grows like ``κ(A)``). With
+          ``reorthogonalise`` the normal residuals are kept and each new one is projected
+          against them, so the count stays near its exact-arithmetic value (at most
+          ``rank(A)``); that takes up to ``n·(n + 1)`` numbers per column of ``b``, reserved
+          up front, and is skipped where it exceeds 256 MiB. Needs ``loss="l2"``.
         * ``"cg-mixed"``: the same CGLS steps in float32, inside iterative refinement in
           float64: each float32 run solves ``A d = r`` for the current residual
           ``r = b − A x`` until ``r`` has shrunk 10⁴-fold, then ``x ← x + d`` and ``r`` are
@@ -1232,7 +1247,8 @@ def solve(
           tolerance (checked on the float64 residual). When float32
           cannot resolve a system (a refinement does not shrink the residual tenfold, which
           happens from κ(A) ≈ 30–40) the run continues as ``cg``, a few dozen steps later.
-          Needs ``loss="l2"`` and memory for a float32 copy of ``A``.
+          Needs ``loss="l2"`` and memory for a float32 copy of ``A`` (a tensor, dense or
+          sparse).
         * ``"sgd"``, ``"adam"``: :class:`torch.optim.SGD` and :class:`torch.optim.Adam` with
           full-batch gradients, for comparison (``momentum`` is SGD's momentum, Adam's β₁).
     loss : {"l2", "l2-norm", "l1"} or callable, default "l2"
@@ -1262,16 +1278,28 @@ def solve(
         ``((√L − √μ)/(√L + √μ))²`` when ``lr`` is derived, else 0.9; for ``nesterov``
         ``(√L − √μ)/(√L + √μ)`` when ``lr`` is derived, else 0.9 (0.5 with Polyak steps); 0
         for ``sgd``; 0.9 for ``adam``. Not used by ``gd``, ``cg`` and ``cg-mixed``.
+    preconditioner : {"jacobi"} or callable, optional
+        ``cg`` and ``cgls`` only. ``"jacobi"`` divides each residual entry by ``A``'s
+        diagonal (``cg``) or by the squared norm of ``A``'s column (``cgls``, the diagonal of
+        ``AᵀA``): it needs ``A`` as a tensor. A callable ``M⁻¹(r)`` takes a tensor of ``x``'s
+        shape and returns ``M⁻¹r`` of that shape, ``M`` symmetric positive definite and
+        close to ``A`` (``cg``) or ``AᵀA`` (``cgls``): the step count then depends on the
+        spectrum of ``M⁻¹A`` instead of ``A``'s. Scaling ``M`` changes nothing.
+    reorthogonalise : bool, optional
+        ``cgls`` only (see above). ``None`` means: for a dense ``A`` with no preconditioner
+        (whose basis, at most ``n + 1`` vectors, is no larger than ``A`` itself); off for a
+        sparse ``A`` or an operator, whose memory then stays a few vectors, and with a
+        preconditioner.
     tol : float, optional
         Stop when the stopping measure (see Returns) is at or below ``tol``; 1e-6 for
         float64, 1e-4 for float32 by default.
     max_iter : int, optional
-        Iteration budget: ``max(100, 4·min(m, n))`` for ``cg`` and ``cg-mixed``,
+        Iteration budget: ``max(100, 4·min(m, n))`` for ``cg``, ``cgls`` and ``cg-mixed``,
         ``max(1000, 100·min(m, n))`` (at most 100,000) for the others.
     callback : callable, optional
         Called as ``callback(result_so_far)`` after each iteration; returning ``True`` stops.
-        For ``cg`` and ``cg-mixed`` the residual it sees is the recurrence's estimate (the
-        final result's is recomputed).
+        For ``cg``, ``cgls`` and ``cg-mixed`` the residual it sees is the recurrence's estimate
+        (the final result's is recomputed).
 
     Returns
     -------
@@ -1286,11 +1314,11 @@ def solve(
         relative to ``Aᵀsign(b)``, and for ``"l1"`` otherwise the ℓ₁ gradient's norm, which
         does not vanish, so those runs cannot converge there (Frobenius norms for ``k``
         columns; a denominator that would be 0 is 1).
-        ``loss_history`` records the loss (for ``cg`` and ``cg-mixed``: ½‖r‖²; ``cg-mixed``
+        ``loss_history`` records the loss (for the CG methods: ½‖r‖²; ``cg-mixed``
         records its float32 runs' estimate between refinements). A singular system without
         a solution never reports success, nor does one whose solution leaves the dtype's
         range. The run stalls when the measure has not fallen by 1 % in
-        ``max(100, min(m, n)/2)`` iterations (``cg``, ``cg-mixed``) or 1,000 (the others).
+        ``max(100, min(m, n)/2)`` iterations (the CG methods) or 1,000 (the others).
         The methods run on ``A`` and ``b`` scaled by powers of two (exactly) where their
         entries are far from 1, so the scale of the input never decides the outcome.
 
@@ -1299,8 +1327,11 @@ def solve(
     TypeError, ValueError
         For bad input: not tensors, wrong shapes or dtypes, NaN or Inf, tensors on different
         devices, ``lr <= 0``, ``momentum`` outside ``[0, 1)``, ``tol <= 0``, ``max_iter < 1``,
-        an unknown method or loss, a setting the method does not use, or ``cg-mixed`` with
-        float32 input.
+        an unknown method or loss, a setting the method does not use, ``cg-mixed`` with
+        float32 input or an operator, ``cg`` with an ``A`` not known symmetric, a method
+        that applies ``Aᵀ`` with an operator that has no ``rmatvec``, ``"jacobi"`` with an
+        operator or (``cg``) a diagonal entry ``≤ 0``, ``loss="l1"`` on a tall ``A`` that is
+        not dense (with ``gd`` and no ``lr``).
 
     Examples
     --------
@@ -1318,6 +1349,14 @@ def solve(
     >>> result = solve(A, b, method="cg-mixed", tol=1e-12)
     >>> result.success, float((A @ result.x - b).norm() / b.norm()) <= 1e-12
     (True, True)
+
+    A sparse symmetric positive definite matrix gets plain CG:
+
+    >>> from gdtutorial.matrices import poisson_2d
+    >>> P = poisson_2d(30)  # 900 unknowns, 4,380 nonzeros
+    >>> result = solve(P, torch.ones(900, dtype=torch.float64))
+    >>> result.method, result.success, result.nit
+    ('cg', True, 48)
 
     Least squares with a tall matrix, several right-hand sides at once:
 

@@ -404,6 +404,8 @@ def is_symmetric(A: torch.Tensor | LinearOperator) -> bool:
     """
     if isinstance(A, LinearOperator):
         return A.symmetric
+    if A.layout != torch.strided:
+        return as_operator(A).symmetric  # type: ignore[union-attr]
     m, n = A.shape
     if m != n:
         return False

@@ -474,8 +474,10 @@ def svd(
 
     Parameters
     ----------
-    M : torch.Tensor
-        ``(m, n)`` matrix, float32 or float64, on any device.
+    M : torch.Tensor or LinearOperator
+        ``(m, n)`` matrix, float32 or float64, on any device: a dense tensor, a sparse COO or
+        CSR tensor, or a :class:`~gdtutorial.LinearOperator` with ``rmatvec`` (every method
+        applies ``Mᵀ``); ``penalty`` needs a dense one.
     k : int, optional
         How many singular triplets, ``1 ≤ k ≤ min(m, n)``; ``None`` means ``min(m, n)``.
     method : {"orthogonal-iteration", "riemannian", "penalty"}, default "orthogonal-iteration"
@@ -484,7 +486,10 @@ def svd(
         * ``"orthogonal-iteration"``: gradient ascent on ``tr(UᵀMV)`` over matrices with
           orthonormal columns, retracted by QR, with an infinite step: block power iteration
           ``U ← qf(MV)``, ``V ← qf(MᵀU)`` (see Note [orthogonal iteration]). Converges at
-          the rate ``max (σ_{i+1}/σ_i)²`` per step.
+          the rate ``max (σ_{i+1}/σ_i)²`` per step. With ``oversample=p > 0`` it iterates
+          ``k + p`` vectors and extracts the best ``k`` triplets from their span by
+          Rayleigh–Ritz (the SVD of a ``(k + p) × (k + p)`` matrix), so pair ``i`` converges
+          at the rate ``(σ_{k+p+1}/σ_i)²`` (see Note [oversampling]).
         * ``"riemannian"``: Riemannian gradient ascent on Brockett's function
           ``tr(UᵀMVN)``, ``N = diag(k, …, 1)/k``, on the Stiefel manifolds, QR retraction.
         * ``"penalty"``: the source post's method: ``mse(U diag(d²) Vᵀ, M)`` plus
@@ -492,6 +497,10 @@ def svd(
           momentum (``v ← μ v + g``, ``p ← p − lr·v``); the gradients are written in closed
           form (the numbers autograd gives, tested against it). Its start is drawn as the
           post drew it: ``U = rand(m, k)``, then ``d = rand(k)``, then ``V = rand(n, k)``.
+    oversample : int, optional
+        ``orthogonal-iteration`` only: ``p ≥ 0`` extra vectors, ``k + p ≤ min(m, n)``.
+        ``None`` means 10 where ``k + 10 ≤ min(m, n)/2`` (a few top triplets of a large
+        matrix), else 0 (the plain iteration).
     lr : float, optional
         Step size of ``riemannian`` (``1/σ̂_max`` by default, ``σ̂_max`` a power-iteration
         estimate) and ``penalty`` (the post's 0.9 by default). ``orthogonal-iteration`` takes
@@ -518,7 +527,8 @@ def svd(
         ``U`` (m × k), ``S`` (k), ``Vh`` (k × n), and ``x = S``. ``S`` is non-negative and
         descending; signs are fixed so that the entry of largest magnitude in each column of
         ``U`` is positive. ``residual`` is the largest of ``‖MV − US‖_F/‖M‖_F``,
-        ``‖MᵀU − VS‖_F/‖M‖_F`` (zero exactly for singular triplets, for any ``k``; for
+        ``‖MᵀU − VS‖_F/‖M‖_F`` (zero exactly for singular triplets, for any ``k``;
+        ``‖M‖_F`` of an operator given by products is estimated from 16 random products; for
         ``k = min(m, n)`` the first is the reconstruction error ``‖M − U S Vh‖_F/‖M‖_F``),
         ``‖UᵀU − I‖_F`` and ``‖VᵀV − I‖_F`` (``‖M‖_F`` read as 1 if ``M = 0``).
         ``loss_history`` records the post's loss for ``penalty`` and the residual for the
@@ -551,6 +561,13 @@ def svd(
     >>> top = svd(M, k=1, generator=torch.Generator().manual_seed(0))
     >>> top.S.round(decimals=6).tolist()
     [3.0]
+
+    The top 3 of a sparse 400 × 400 matrix, with 10 extra vectors:
+
+    >>> from gdtutorial.matrices import poisson_2d
+    >>> top = svd(poisson_2d(20), k=3, generator=torch.Generator().manual_seed(0))
+    >>> top.success, top.S.round(decimals=4).tolist()
+    (True, [7.9553, 7.8888, 7.8888])
     """
     return METHODS.run(  # type: ignore[return-value]
         method,
