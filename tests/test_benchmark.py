@@ -97,7 +97,11 @@ def _small_case(monkeypatch: pytest.MonkeyPatch, name: str, **changes: object) -
 
 
 def test_cases_are_the_issues_cases_and_targets() -> None:
-    summary = {(c.kind, c.method, c.n, c.cond, c.max_ratio, c.max_iterations) for c in CASES}
+    summary = {
+        (c.kind, c.method, c.n, c.cond, c.max_ratio, c.max_iterations)
+        for c in CASES
+        if c.kind in ("solve", "inverse", "svd")
+    }
     assert summary == {
         ("solve", None, 1024, 10.0, 2.0, None),
         ("solve", "cg-mixed", 1024, 10.0, 2.0, None),
@@ -109,12 +113,60 @@ def test_cases_are_the_issues_cases_and_targets() -> None:
     assert benchmark._CASES_BY_NAME["inverse-cond1e3"].target == "ratio <= 30, iterations <= 35"
 
 
+def test_the_sparse_cases_are_the_issues_cases_and_targets() -> None:
+    sparse = {c.name: (c.kind, c.n, c.m, c.peer, c.target) for c in CASES if c.needs_scipy}
+    assert sparse == {
+        "poisson-200-superlu": ("poisson", 200, None, "scipy.spsolve", "ratio <= 1"),
+        "poisson-200-cg": ("poisson", 200, None, "scipy.cg", "ratio <= 3, steps = peer's ±5%"),
+        "spd-cond1e3": ("spd", 1024, None, "scipy.cg", "steps = peer's ±5%"),
+    }
+    jacobi = benchmark._CASES_BY_NAME["spd-badly-scaled-jacobi"]
+    assert (jacobi.n, jacobi.target) == (1024, "steps <= peer's/3")
+    top = benchmark._CASES_BY_NAME["svd-top10"]
+    assert (top.m, top.n, top.peer, top.target) == (
+        2000, 500, "torch.svd_lowrank", "ratio <= 2, error <= 1e-08"
+    )
+
+
+def test_the_sparse_cases_meet_their_step_targets_at_the_quick_sizes() -> None:
+    pytest.importorskip("scipy")
+    names = ["poisson-200-cg", "spd-cond1e3", "spd-badly-scaled-jacobi", "svd-top10"]
+    rows = {row.case: row for row in run_benchmark(names, device="cpu", repeat=1, quick=True)}
+    for name in ("poisson-200-cg", "spd-cond1e3"):  # plain CG takes SciPy's steps
+        row = rows[name]
+        assert row.method == "cg" and row.reference_iterations is not None
+        assert abs(row.iterations - row.reference_iterations) <= 0.05 * row.reference_iterations
+        assert row.residual <= 2 * row.tol
+    jacobi = rows["spd-badly-scaled-jacobi"]
+    assert jacobi.reference_iterations is not None
+    assert 3 * jacobi.iterations <= jacobi.reference_iterations
+    top = rows["svd-top10"]
+    assert top.size == "200x60" and top.error <= 1e-8 and top.status == "converged"
+
+
+def test_a_run_without_scipy_leaves_its_cases_out_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(benchmark, "_scipy_available", lambda: False)
+    monkeypatch.setattr(benchmark.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(RuntimeError, match=r"pip install 'gdtutorial\[benchmark\]'"):
+        run_benchmark(["poisson-200-cg"], device="cpu", quick=True)
+    seen: list[list[str]] = []
+    monkeypatch.setattr(
+        benchmark, "run_benchmark", lambda names, **kwargs: seen.append(list(names)) or []
+    )
+    assert main([*QUICK]) == 0
+    assert seen and not any(benchmark._CASES_BY_NAME[n].needs_scipy for n in seen[0])
+    assert "SciPy is not installed" in capsys.readouterr().err
+
+
 def test_run_benchmark_quick_rows_are_accurate_and_unjudged() -> None:
     rows = run_benchmark(device="cpu", repeat=1, quick=True)
     assert [row.case for row in rows] == [case.name for case in CASES]
     assert [row.method for row in rows[:4]] == ["cgls", "cg-mixed", "cgls", "cg-mixed"]
     for row, case in zip(rows, CASES, strict=True):
-        assert row.size == f"{case.quick_n}x{case.quick_n}"
+        if case.kind in ("solve", "inverse", "svd", "spd", "jacobi"):
+            assert row.size == f"{case.quick_n}x{case.quick_n}"
         assert row.status == "converged", row
         assert row.iterations >= 1
         assert row.residual <= 10 * row.tol, row
