@@ -371,7 +371,7 @@ def _start_vector(n: int, like: torch.Tensor) -> torch.Tensor:
     return (v / v.norm()).to(device=like.device, dtype=like.dtype)
 
 
-def estimate_curvature(A: torch.Tensor, *, safety: float) -> tuple[float, float] | None:
+def estimate_curvature(A: Any, *, safety: float) -> tuple[float, float] | None:
     """Bounds ``(L, μ)`` for step sizes on ``½‖Ax − b‖²``: ``L`` is ``safety`` times the
     power-iteration estimate of ``λ_max(AᵀA)``, ``μ`` the overestimate of ``λ_min(AᵀA)``.
 
@@ -394,7 +394,7 @@ def estimate_curvature(A: torch.Tensor, *, safety: float) -> tuple[float, float]
     return L, estimate_lambda_min(A, L)
 
 
-def estimate_lambda_max(A: torch.Tensor, *, iters: int = 30) -> float:
+def estimate_lambda_max(A: Any, *, iters: int = 30) -> float:
     """Estimate the largest eigenvalue of ``Aᵀ A`` (that is, σ_max(A)²) by power iteration.
 
     The Rayleigh quotient of power iteration approaches λ_max from below; callers add a safety
@@ -422,7 +422,7 @@ def estimate_lambda_max(A: torch.Tensor, *, iters: int = 30) -> float:
     return _times_power_of_two(float(estimate.item()), 2 * shift)
 
 
-def estimate_lambda_min(A: torch.Tensor, lambda_max: float, *, iters: int = 30) -> float:
+def estimate_lambda_min(A: Any, lambda_max: float, *, iters: int = 30) -> float:
     """Estimate the smallest eigenvalue of ``Aᵀ A`` by power iteration on ``λ_max·I − AᵀA``.
 
     Power iteration underestimates the top eigenvalue of the shifted matrix, so the result is

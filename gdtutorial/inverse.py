@@ -251,8 +251,8 @@ class _HeavyBall(_GradientDescent):
         return 4 / (root_L + root_mu) ** 2
 
 
-class _CG(_InverseMethod):
-    name = "cg"
+class _CGLS(_InverseMethod):
+    name = "cgls"
     budget = "max(100, 4·n)"
     stalls = "max(100, n/2)"
     summary = "conjugate gradient (CGLS, reorthogonalised) on the n systems Mᵀxᵢ = eᵢ at once."
@@ -272,7 +272,7 @@ class _CG(_InverseMethod):
         return _conjugate_gradient(system, start, tracker)
 
 
-METHODS = Methods("inverse", _NewtonSchulz, _GradientDescent, _HeavyBall, _CG)
+METHODS = Methods("inverse", _NewtonSchulz, _GradientDescent, _HeavyBall, _CGLS)
 """The methods of :func:`inverse`, by name."""
 
 
@@ -297,8 +297,8 @@ def inverse(
         ``(n, n)`` starting guess; never modified. By default, for ``"newton-schulz"``,
         ``c·Mᵀ`` with ``c = 1/σ̂²``, ``σ̂`` a power-iteration estimate of ``σ_max(M)``, whose
         first step is scaled by rigorous bounds on ``σ_max²`` so that it is safe (see Note
-        [Newton–Schulz start]); zeros for ``"gd"``, ``"momentum"`` and ``"cg"``.
-    method : {"newton-schulz", "gd", "momentum", "cg"}, default "newton-schulz"
+        [Newton–Schulz start]); zeros for ``"gd"``, ``"momentum"`` and ``"cgls"``.
+    method : {"newton-schulz", "gd", "momentum", "cgls"}, default "newton-schulz"
         :func:`~gdtutorial.show_options` lists each method's settings.
 
         * ``"gd"``: gradient descent on ``mse(X M, I) = ‖XM − I‖²_F/n²``, as the source post
@@ -310,7 +310,8 @@ def inverse(
           needed for ill-conditioned ``M`` (see Note [scaled Newton–Schulz]); from a given
           ``X0`` plain, and it converges exactly when the spectral radius of ``I − X₀M`` is
           below 1 (guaranteed when ``‖I − X₀M‖ < 1`` in any submultiplicative norm).
-        * ``"cg"``: conjugate gradient (CGLS, reorthogonalised as in :func:`~gdtutorial.solve`)
+        * ``"cgls"``: conjugate gradient on the normal equations (CGLS, reorthogonalised as
+          in :func:`~gdtutorial.solve`)
           on the ``n`` systems ``Mᵀ xᵢ = eᵢ`` (the rows of ``X``), all at once.
     lr : float, optional
         Step size of ``gd`` and ``momentum``. ``None``: with estimates
@@ -324,7 +325,7 @@ def inverse(
     tol : float, optional
         Stop when the residual is at or below ``tol``; 1e-6 for float64, 1e-4 for float32.
     max_iter : int, optional
-        100 for ``newton-schulz``; ``max(100, 4n)`` for ``cg``; ``max(1000, 100n)`` (at most
+        100 for ``newton-schulz``; ``max(100, 4n)`` for ``cgls``; ``max(1000, 100n)`` (at most
         100,000) for ``gd`` and ``momentum``.
     callback : callable, optional
         Called as ``callback(result_so_far)`` after each iteration; returning ``True`` stops.
@@ -336,7 +337,7 @@ def inverse(
         singular values of ``XM − I``); ``loss_history`` records ``mse(X M, I)``, the source
         post's loss, for every method. A singular ``M`` never reports success. The run stalls
         when the residual has not fallen by 1 % in 50 iterations (``newton-schulz``),
-        ``max(100, n/2)`` (``cg``) or 1,000 (the others). The methods run on ``M`` scaled by
+        ``max(100, n/2)`` (``cgls``) or 1,000 (the others). The methods run on ``M`` scaled by
         a power of two (exactly) where its entries are far from 1, so its scale never decides
         the outcome; an inverse whose entries leave the dtype's range is no success.
 

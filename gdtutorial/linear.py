@@ -36,7 +36,14 @@ from ._loop import (
     _times_power_of_two as _ldexp,
 )
 from ._methods import Method, Methods
-from .operators import LinearOperator, as_operator, column_norms2, diagonal, is_symmetric
+from .operators import (
+    LinearOperator,
+    SparseOperator,
+    as_operator,
+    column_norms2,
+    diagonal,
+    is_symmetric,
+)
 from .result import Result
 
 __all__ = ["solve"]
@@ -370,6 +377,11 @@ class _Breakdown(NamedTuple):
     step: int
 
 
+def _on_vectors(precondition: Precondition) -> Precondition:
+    """``precondition`` (of ``(n, 1)`` residuals) applied to ``(n,)`` vectors."""
+    return lambda R: precondition(R.unsqueeze(1))[:, 0]
+
+
 def _plain_cg(
     system: _System,
     X: torch.Tensor,
@@ -400,9 +412,8 @@ def _plain_cg(
     scale = system.scale
     if single:  # one column: vectors, whose products are the fastest
         X, B = X[:, 0], B[:, 0]
-        inner = precondition
         if precondition is not None:
-            precondition = lambda R: inner(R.unsqueeze(1))[:, 0]  # noqa: E731
+            precondition = _on_vectors(precondition)
     squeeze = (lambda T: T.unsqueeze(1)) if single else (lambda T: T)
 
     def dot(U: torch.Tensor, V: torch.Tensor) -> Any:
@@ -592,6 +603,7 @@ def _l1_smoothing(
     # certificate (_l1_certificate); when f_δ's gradient has fallen 1000-fold (or after
     # `stage` steps) δ shrinks tenfold. (Polishing needs one column of b.)
     A, B = system.A, system.B
+    assert isinstance(A, torch.Tensor)  # the method refuses an operator (it polishes on rows)
     tiny = torch.finfo(A.dtype).tiny
     R = A @ X - B
     first = max(_norm(A.mT @ R.sign()), tiny)
@@ -719,16 +731,20 @@ class _Problem:
         self.names = "A and b"
         self.least_squares = m > n
         self.dense = isinstance(A, torch.Tensor)
-        self.kind = "a dense tensor" if self.dense else (
-            "a sparse tensor" if type(A).__name__ == "SparseOperator" else "a LinearOperator"
+        self.kind = (
+            "a dense tensor"
+            if isinstance(A, torch.Tensor)
+            else "a sparse tensor"
+            if isinstance(A, SparseOperator)
+            else "a LinearOperator"
         )
-        self.has_transpose = self.dense or A.has_transpose  # type: ignore[union-attr]
+        self.has_transpose = isinstance(A, torch.Tensor) or A.has_transpose
         self.lr_exponent = 2 * self.a - 2 * self.c + (self.degree or 0) * self.c
         self.loss_exponent = (self.degree or 0) * self.c
 
     @functools.cached_property
     def symmetric(self) -> bool:
-        """Whether ``A`` is known to be symmetric (see :func:`~gdtutorial.operators.is_symmetric`)."""
+        """Whether ``A`` is known to be symmetric (see ``gdtutorial.operators.is_symmetric``)."""
         return is_symmetric(self.system.A)
 
     def to_user(self, X: torch.Tensor) -> torch.Tensor:
@@ -985,6 +1001,7 @@ class _Krylov(_SolveMethod):
 
     budget = "max(100, 4·min(m, n))"
     stalls = "max(100, min(m, n)/2)"
+    divides_by: ClassVar[str] = ""  # what preconditioner='jacobi' divides by, in words
 
     @classmethod
     def check(cls, problem: _Problem) -> None:
@@ -1029,8 +1046,7 @@ class _Krylov(_SolveMethod):
             if not isinstance(Z, torch.Tensor) or tuple(Z.shape) != shape:
                 got = tuple(Z.shape) if isinstance(Z, torch.Tensor) else type(Z).__name__
                 raise ValueError(
-                    f"Expected preconditioner(r) to return a tensor of r's shape {shape}, "
-                    f"got {got}"
+                    f"Expected preconditioner(r) to return a tensor of r's shape {shape}, got {got}"
                 )
             return Z.reshape(n, -1).to(R.dtype)
 
@@ -1127,8 +1143,7 @@ class _CG(_Krylov):
 class _CGLS(_Krylov):
     name = "cgls"
     summary = (
-        "conjugate gradient on the normal equations AᵀAx = Aᵀb (CGLS), for any A; "
-        "loss='l2' only."
+        "conjugate gradient on the normal equations AᵀAx = Aᵀb (CGLS), for any A; loss='l2' only."
     )
     settings: ClassVar[Mapping[str, str]] = {
         "preconditioner": "None, 'jacobi' (divides by the column norms², diag(AᵀA)) or a "
@@ -1180,7 +1195,9 @@ class _MixedCG(_CGLS):
         return _mixed_conjugate_gradient(self.problem.system, self.problem.X0, tracker)
 
 
-METHODS = Methods("solve", _CG, _CGLS, _MixedCG, _GradientDescent, _HeavyBall, _Nesterov, _SGD, _Adam)
+METHODS = Methods(
+    "solve", _CG, _CGLS, _MixedCG, _GradientDescent, _HeavyBall, _Nesterov, _SGD, _Adam
+)
 """The methods of :func:`solve`, by name."""
 
 

@@ -98,7 +98,9 @@ class LinearOperator:
         if not callable(matvec):
             raise TypeError(f"Expected matvec to be callable, got {type(matvec).__name__}")
         if rmatvec is not None and not callable(rmatvec):
-            raise TypeError(f"Expected rmatvec to be callable or None, got {type(rmatvec).__name__}")
+            raise TypeError(
+                f"Expected rmatvec to be callable or None, got {type(rmatvec).__name__}"
+            )
         if dtype not in (torch.float32, torch.float64):
             raise TypeError(f"Expected dtype torch.float32 or torch.float64, got {dtype!r}")
         if not isinstance(symmetric, bool):
@@ -125,7 +127,7 @@ class LinearOperator:
         return self._rmatvec is not None
 
     @property
-    def mT(self) -> LinearOperator:  # noqa: N802 - torch's name for the transpose
+    def mT(self) -> LinearOperator:
         """The transposed operator ``Aᵀ``."""
         if self._rmatvec is None:
             raise ValueError(
@@ -133,7 +135,7 @@ class LinearOperator:
                 "without one; pass rmatvec=, or symmetric=True if Aᵀ = A"
             )
         return LinearOperator(
-            self.shape[::-1],  # type: ignore[arg-type]
+            (self.shape[1], self.shape[0]),
             self._rmatvec,
             self._matvec,
             dtype=self.dtype,
@@ -204,8 +206,7 @@ class LinearOperator:
     def to(self, dtype: torch.dtype) -> LinearOperator:
         """The operator in another dtype, where its entries are known."""
         raise TypeError(
-            f"Expected a tensor A to convert to {dtype}, got a LinearOperator given by its "
-            "products"
+            f"Expected a tensor A to convert to {dtype}, got a LinearOperator given by its products"
         )
 
 
@@ -242,7 +243,7 @@ class SparseOperator(LinearOperator):
         )
 
     @property
-    def mT(self) -> SparseOperator:  # noqa: N802
+    def mT(self) -> SparseOperator:
         if self.csr_t is self.csr:
             return self
         return SparseOperator(self.csr_t, self.csr, symmetric=self.symmetric)
@@ -358,11 +359,11 @@ def as_operator(A: object, name: str = "A") -> torch.Tensor | LinearOperator:
     )
     symmetric = exact or (
         m == n
-        and _close(float((coo - transposed).coalesce().values().abs().max().item()), coo.values(), n)
+        and _close(
+            float((coo - transposed).coalesce().values().abs().max().item()), coo.values(), n
+        )
     )
-    return SparseOperator(
-        _to_csr(coo), None if exact else _to_csr(transposed), symmetric=symmetric
-    )
+    return SparseOperator(_to_csr(coo), None if exact else _to_csr(transposed), symmetric=symmetric)
 
 
 def _close(difference: float, values: torch.Tensor, n: int) -> bool:
@@ -416,7 +417,7 @@ def is_symmetric(A: torch.Tensor | LinearOperator) -> bool:
 
 def diagonal(A: torch.Tensor | LinearOperator) -> torch.Tensor | None:
     """The diagonal of ``A`` where its entries are known, else ``None``."""
-    return A.diagonal() if isinstance(A, LinearOperator) else A.diagonal()
+    return A.diagonal()
 
 
 def column_norms2(A: torch.Tensor | LinearOperator) -> torch.Tensor | None:

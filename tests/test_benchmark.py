@@ -124,7 +124,10 @@ def test_the_sparse_cases_are_the_issues_cases_and_targets() -> None:
     assert (jacobi.n, jacobi.target) == (1024, "steps <= peer's/3")
     top = benchmark._CASES_BY_NAME["svd-top10"]
     assert (top.m, top.n, top.peer, top.target) == (
-        2000, 500, "torch.svd_lowrank", "ratio <= 2, error <= 1e-08"
+        2000,
+        500,
+        "torch.svd_lowrank",
+        "ratio <= 2, error <= 1e-08",
     )
 
 

@@ -234,7 +234,7 @@ def test_k_out_of_range(k: int) -> None:
     ("call", "valid"),
     [
         (_solve, "'adam', 'cg', 'cg-mixed', 'cgls', 'gd', 'momentum', 'nesterov', 'sgd'"),
-        (_inverse, "'cg', 'gd', 'momentum', 'newton-schulz'"),
+        (_inverse, "'cgls', 'gd', 'momentum', 'newton-schulz'"),
         (_svd, "'orthogonal-iteration', 'penalty', 'riemannian'"),
     ],
     ids=SOLVER_IDS,

@@ -10,7 +10,7 @@ import torch
 from gdtutorial import Result, inverse
 from gdtutorial.matrices import random_matrix, source_matrices
 
-METHODS = ["newton-schulz", "gd", "momentum", "cg"]
+METHODS = ["newton-schulz", "gd", "momentum", "cgls"]
 
 
 def _residual(M: torch.Tensor, X: torch.Tensor) -> float:
@@ -132,9 +132,9 @@ def test_inputs_are_not_modified() -> None:
 
 def test_cg_uses_the_start_and_returns_x_not_its_transpose() -> None:
     M = torch.tensor([[2.0, 1.0], [0.0, 1.0]], dtype=torch.float64)  # not symmetric
-    result = inverse(M, method="cg")
+    result = inverse(M, method="cgls")
     torch.testing.assert_close(result.x, torch.linalg.inv(M))
-    exact = inverse(M, torch.linalg.inv(M), method="cg")
+    exact = inverse(M, torch.linalg.inv(M), method="cgls")
     assert exact.nit == 0 and exact.success
 
 
@@ -151,7 +151,7 @@ def test_callback_can_stop_and_max_iter_advice() -> None:
 def test_cg_reaches_a_tight_tolerance() -> None:
     """Regression: CG reorthogonalisation switched on mid-run (an experiment) stalled here."""
     M = random_matrix(16, cond=10, generator=torch.Generator().manual_seed(10))
-    result = inverse(M, method="cg", tol=1e-12, max_iter=100_000)
+    result = inverse(M, method="cgls", tol=1e-12, max_iter=100_000)
     assert result.success and result.nit <= 16 + 4, (result.status, result.nit)
 
 
@@ -159,7 +159,7 @@ def test_every_method_inverts_a_well_conditioned_matrix_far_from_1() -> None:
     # ‖M‖² ≈ 1e±320 is out of float64's range: the methods run on M scaled by 2^-k
     M1 = random_matrix(6, cond=5, generator=torch.Generator().manual_seed(4))
     for size in [1e160, 1e-160, 1e200, 1e-200]:
-        for method in ["gd", "momentum", "newton-schulz", "cg"]:
+        for method in ["gd", "momentum", "newton-schulz", "cgls"]:
             result = inverse(M1 * size, method=method)
             assert result.success, (size, method, result.message)
             true = float((result.x * size @ M1 - torch.eye(6, dtype=torch.float64)).norm()) / 6**0.5
@@ -167,7 +167,7 @@ def test_every_method_inverts_a_well_conditioned_matrix_far_from_1() -> None:
 
 
 def test_zero_matrix_has_no_inverse_and_says_so() -> None:
-    for method in ["gd", "momentum", "newton-schulz", "cg"]:
+    for method in ["gd", "momentum", "newton-schulz", "cgls"]:
         result = inverse(torch.zeros(3, 3, dtype=torch.float64), method=method, max_iter=2000)
         assert not result.success and result.status in {"stalled", "max_iter"}, method
 

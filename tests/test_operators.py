@@ -85,7 +85,9 @@ def test_a_method_that_needs_the_transpose_says_so() -> None:
     b = torch.ones(8, dtype=torch.float64)
     no_transpose = _operator(A, transpose=False)
     for method in (None, "cgls", "gd", "nesterov"):
-        with pytest.raises(ValueError, match=r"Expected a LinearOperator with rmatvec with method="):
+        with pytest.raises(
+            ValueError, match=r"Expected a LinearOperator with rmatvec with method="
+        ):
             solve(no_transpose, b, method=method)
     with pytest.raises(ValueError, match=r"Expected a LinearOperator with rmatvec for svd"):
         svd(no_transpose)
@@ -407,7 +409,7 @@ def test_oversampling_makes_the_top_k_svd_converge_at_the_oversampled_rate() -> 
 
 @pytest.mark.parametrize("form", ["coo", "csr", "operator"])
 def test_svd_of_a_sparse_or_operator_m_equals_that_of_the_dense_one(form: str) -> None:
-    M, S = _decaying(60, 30, 33)
+    M, _ = _decaying(60, 30, 33)
     dense = svd(M, k=4, generator=_gen(1))
     other = svd(_forms(M, symmetric=False)[form], k=4, generator=_gen(1))
     assert dense.success and other.success, other.message
