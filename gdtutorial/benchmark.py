@@ -39,6 +39,7 @@ import json
 import math
 import platform
 import shlex
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -972,6 +973,12 @@ def _parser() -> argparse.ArgumentParser:
         help="CPU threads for torch (default: torch's choice); 1 is steadier on a busy machine",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run every case in this process (by default each case runs in a fresh one)",
+    )
+    parser.add_argument("--rows-json", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -990,6 +997,44 @@ def _check_device(name: str | None, parser: argparse.ArgumentParser) -> torch.de
     if not available.get(device.type, False):
         parser.error(f"Expected an available device, got {name!r} (it is not available here)")
     return device
+
+
+def _run_in_child(name: str, args: argparse.Namespace, device: torch.device) -> list[Row]:
+    """Run one case in a fresh Python process and read back its rows.
+
+    Note [one process per case]
+    Thread pools outlive the calls that made them. Measured on a 2-core machine: after
+    SciPy's CG on a dense matrix (NumPy's OpenBLAS threads, beside torch's OpenMP ones), the
+    top-10 SVD case ran 8 times slower, ours and torch.svd_lowrank alike, and their ratio
+    moved from 1.4 to 2.6. Each case therefore runs in its own process, so that no case
+    inherits the threads of another; within a case, ours and the peer alternate as before.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "gdtutorial.benchmark",
+        "--cases",
+        name,
+        "--device",
+        str(device),
+        "--dtype",
+        args.dtype,
+        "--repeat",
+        str(args.repeat),
+        "--seed",
+        str(args.seed),
+        "--one-process",
+        "--no-progress",
+        "--rows-json",
+    ]
+    if args.quick:
+        command.append("--quick")
+    if args.threads is not None:
+        command += ["--threads", str(args.threads)]
+    child = subprocess.run(command, capture_output=True, text=True, check=False)
+    if child.returncode != 0:
+        raise RuntimeError(f"case {name} failed in its process: {child.stderr.strip()}")
+    return [Row(**row) for row in json.loads(child.stdout.strip().splitlines()[-1])]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1029,23 +1074,35 @@ def _run(args: argparse.Namespace, device: torch.device, command: list[str]) -> 
             file=sys.stderr,
         )
     progress = ProgressBar(
-        (args.repeat + 1) * len(names), enabled=False if args.no_progress else None
+        (args.repeat + 1) * len(names),
+        enabled=False if args.no_progress or args.rows_json else None,
     )
     try:
-        rows = run_benchmark(
-            names,
-            device=device,
-            dtype=dtype,
-            repeat=args.repeat,
-            quick=args.quick,
-            seed=args.seed,
-            progress=progress,
-        )
+        if args.one_process or len(names) == 1:
+            rows = run_benchmark(
+                names,
+                device=device,
+                dtype=dtype,
+                repeat=args.repeat,
+                quick=args.quick,
+                seed=args.seed,
+                progress=progress,
+            )
+        else:
+            rows = []
+            for name in names:
+                progress.start(f"{name}: in a fresh process")
+                rows.extend(_run_in_child(name, args, device))
+                for _ in range(args.repeat + 1):
+                    progress.advance()
     except (RuntimeError, ValueError, TypeError) as error:
         progress.close()
         print(f"error: {error}", file=sys.stderr)
         return 1
     progress.close()
+    if args.rows_json:  # a child's answer to _run_in_child
+        print(json.dumps([asdict(row) for row in rows]))
+        return 0
     info = {
         **environment(device, command),
         "dtype": args.dtype,

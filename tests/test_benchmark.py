@@ -27,7 +27,7 @@ from gdtutorial.benchmark import (
 from gdtutorial.devices import Timing
 from gdtutorial.result import Result
 
-QUICK = ["--quick", "--repeat", "1", "--no-progress", "--device", "cpu"]
+QUICK = ["--quick", "--repeat", "1", "--no-progress", "--device", "cpu", "--one-process"]
 
 
 def _row(**changes: object) -> Row:
@@ -161,6 +161,18 @@ def test_a_run_without_scipy_leaves_its_cases_out_and_says_so(
     assert main([*QUICK]) == 0
     assert seen and not any(benchmark._CASES_BY_NAME[n].needs_scipy for n in seen[0])
     assert "SciPy is not installed" in capsys.readouterr().err
+
+
+def test_main_runs_each_case_in_a_fresh_process_and_gathers_the_rows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "rows.json"
+    args = ["--quick", "--repeat", "1", "--no-progress", "--device", "cpu", "--output", str(out)]
+    assert main([*args, "--cases", "solve-cond10", "inverse-cond1e3"]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [row["case"] for row in rows] == ["solve-cond10", "inverse-cond1e3"]
+    assert all(row["status"] == "converged" for row in rows)
+    assert "inverse-cond1e3" in capsys.readouterr().out
 
 
 def test_run_benchmark_quick_rows_are_accurate_and_unjudged() -> None:
