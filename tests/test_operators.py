@@ -212,15 +212,23 @@ def test_least_squares_with_a_sparse_or_operator_a_matches_lstsq(form: str) -> N
     torch.testing.assert_close(result.x, expected, rtol=0, atol=1e-5)
 
 
-def test_the_other_methods_run_on_sparse_input() -> None:
+@pytest.mark.parametrize("method", ["cg-mixed", "momentum", "nesterov", "sgd", "adam"])
+@pytest.mark.parametrize("form", ["coo", "csr", "operator"])
+def test_every_other_method_runs_on_sparse_and_operator_input_as_on_dense(
+    method: str, form: str
+) -> None:
     A = random_spd(12, cond=5.0, generator=_gen(13))
     b = torch.randn(12, dtype=torch.float64, generator=_gen(14))
-    sparse = A.to_sparse_csr()
-    for method in ("cg-mixed", "momentum", "nesterov", "sgd"):
-        result = solve(sparse, b, method=method)
-        assert result.success, (method, result.message)
-    with pytest.raises(TypeError, match=r"with method='cg-mixed', which makes a float32 copy"):
-        solve(_operator(A), b, method="cg-mixed")
+    if method == "cg-mixed" and form == "operator":
+        with pytest.raises(TypeError, match=r"with method='cg-mixed', which makes a float32"):
+            solve(_operator(A), b, method=method)
+        return
+    max_iter = 300 if method == "adam" else None  # Adam's fixed lr settles slowly: compare runs
+    dense = solve(A, b, method=method, max_iter=max_iter)
+    other = solve(_forms(A, symmetric=True)[form], b, method=method, max_iter=max_iter)
+    assert other.status == dense.status and abs(other.nit - dense.nit) <= 2, other.message
+    assert method == "adam" or other.success
+    torch.testing.assert_close(other.x, dense.x, rtol=0, atol=1e-5)
 
 
 def test_l1_on_a_tall_sparse_system_says_how_to_fit_it() -> None:
@@ -410,11 +418,12 @@ def test_oversampling_makes_the_top_k_svd_converge_at_the_oversampled_rate() -> 
 @pytest.mark.parametrize("form", ["coo", "csr", "operator"])
 def test_svd_of_a_sparse_or_operator_m_equals_that_of_the_dense_one(form: str) -> None:
     M, _ = _decaying(60, 30, 33)
-    dense = svd(M, k=4, generator=_gen(1))
-    other = svd(_forms(M, symmetric=False)[form], k=4, generator=_gen(1))
-    assert dense.success and other.success, other.message
-    torch.testing.assert_close(other.S, dense.S, rtol=1e-8, atol=0)
-    torch.testing.assert_close(other.U.abs(), dense.U.abs(), rtol=0, atol=1e-5)
+    for method in ("orthogonal-iteration", "riemannian"):
+        dense = svd(M, k=4, method=method, generator=_gen(1))
+        other = svd(_forms(M, symmetric=False)[form], k=4, method=method, generator=_gen(1))
+        assert dense.success and other.success, (method, other.message)
+        torch.testing.assert_close(other.S, dense.S, rtol=1e-6, atol=0)
+        torch.testing.assert_close(other.U.abs(), dense.U.abs(), rtol=0, atol=1e-4)
 
 
 def test_bad_oversampling_and_a_sparse_penalty_are_clear_errors() -> None:
