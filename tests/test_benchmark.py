@@ -389,6 +389,7 @@ def test_main_reports_missed_targets_with_exit_status_zero(
         "--cases",
         "solve-cond10",
         "solve-cond1e3",
+        "--one-process",  # the fakes live in this process
     ]
     assert main(argv) == 0
     assert "targets met: 1/2; missed: solve-cond10" in capsys.readouterr().out
