@@ -425,8 +425,3 @@ def column_norms2(A: torch.Tensor | LinearOperator) -> torch.Tensor | None:
     if isinstance(A, LinearOperator):
         return A.column_norms2()
     return torch.linalg.vector_norm(A, dim=0).square()
-
-
-def dense(A: Any) -> bool:
-    """Whether ``A`` is a dense tensor (not an operator)."""
-    return isinstance(A, torch.Tensor)

@@ -96,6 +96,31 @@ def test_a_method_that_needs_the_transpose_says_so() -> None:
     assert solve(LinearOperator((8, 8), lambda x: S @ x, symmetric=True), b).success
 
 
+def test_a_bad_symmetric_flag_or_product_is_a_clear_error() -> None:
+    with pytest.raises(TypeError, match=r"Expected symmetric to be a bool, got 1"):
+        LinearOperator((2, 2), abs, symmetric=1)  # type: ignore[arg-type]
+    listing = LinearOperator((2, 2), lambda x: x.tolist(), symmetric=True)
+    with pytest.raises(TypeError, match=r"Expected matvec to return a torch.Tensor, got list"):
+        solve(listing, torch.ones(2, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("form", ["coo", "csr", "operator"])
+@pytest.mark.parametrize("size", [1e-30, 1e30])
+def test_operators_far_from_one_are_scaled_and_solved(form: str, size: float) -> None:
+    A = random_spd(10, cond=10.0, generator=_gen(40)) * size
+    b = torch.randn(10, dtype=torch.float64, generator=_gen(41))
+    for method in ("cg", "cgls"):
+        result = solve(_forms(A, symmetric=True)[form], b, method=method)
+        assert result.success, (method, result.message)
+        assert float((A @ result.x - b).norm() / b.norm()) <= 1.5e-6
+
+
+def test_a_zero_sparse_matrix_is_no_success_and_no_crash() -> None:
+    zero = torch.zeros(4, 4, dtype=torch.float64).to_sparse()
+    result = solve(zero, torch.ones(4, dtype=torch.float64), method="cgls")
+    assert not result.success
+
+
 def test_cg_refuses_an_operator_not_declared_symmetric_and_the_advice_works() -> None:
     S = random_spd(8, generator=_gen(3))
     b = torch.ones(8, dtype=torch.float64)
@@ -365,6 +390,16 @@ def test_jacobi_for_cgls_scales_the_columns() -> None:
     plain = solve(A, b, method="cgls", reorthogonalise=False, max_iter=5000)
     jacobi = solve(A, b, method="cgls", preconditioner="jacobi")
     assert jacobi.success and 3 * jacobi.nit <= plain.nit, (jacobi.nit, plain.nit)
+
+
+def test_jacobi_for_cgls_takes_sparse_input_but_not_an_operator() -> None:
+    A = random_matrix(60, 15, cond=10.0, generator=_gen(42)) * torch.logspace(0, 3, 15)
+    b = torch.randn(60, dtype=torch.float64, generator=_gen(43))
+    dense = solve(A, b, method="cgls", preconditioner="jacobi")
+    sparse = solve(A.to_sparse_csr(), b, method="cgls", preconditioner="jacobi")
+    assert dense.success and sparse.success and abs(dense.nit - sparse.nit) <= 1
+    with pytest.raises(ValueError, match=r"which divides by the squared column norms of A"):
+        solve(_operator(A), b, method="cgls", preconditioner="jacobi")
 
 
 def test_bad_preconditioners_are_clear_errors() -> None:
