@@ -84,8 +84,9 @@ class Case:
         Size with ``--quick`` (smoke tests; the targets are then not judged).
     cond : float
         Condition number of the matrix.
-    max_ratio : float
-        Target: our median time at most this many times ``torch.linalg``'s.
+    max_ratio : float or None
+        Target: our median time at most this many times the peer's; ``None``: the time is
+        reported, not judged.
     max_iterations : int or None
         Target: at most this many iterations, if set.
     method : str or None
@@ -101,8 +102,6 @@ class Case:
         Target: the error (``Row.error``) at most this; it then replaces the residual test.
     m : int or None
         Rows, for a matrix that is not square (``quick_m`` with ``--quick``).
-
-    ``max_ratio`` may be ``None``: the time is then reported but not a target.
     """
 
     name: str

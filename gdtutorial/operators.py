@@ -145,7 +145,7 @@ class LinearOperator:
     T = mT
 
     def element_size(self) -> int:
-        """Bytes per number of the products (as :meth:`torch.Tensor.element_size`)."""
+        """Bytes per number of the products (as ``torch.Tensor.element_size()``)."""
         return torch.empty((), dtype=self.dtype).element_size()
 
     def __matmul__(self, X: torch.Tensor) -> torch.Tensor:

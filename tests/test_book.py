@@ -19,6 +19,7 @@ EXPECTED_FIGURES = {
     "book/intro": 0,
     "book/tensors-and-autograd": 4,
     "book/solving-axb": 8,
+    "book/large-sparse-systems": 8,
     "book/matrix-inverse": 5,
     "book/svd": 5,
     "book/gpu-notes": 5,
