@@ -24,6 +24,7 @@ __all__ = [
     "COLORS",
     "curves",
     "descent_paths",
+    "field_heatmap",
     "loss_curves",
     "matrix_heatmap",
     "style",
@@ -573,4 +574,96 @@ def matrix_heatmap(
                 }
             ],
         )
+    return fig
+
+
+def field_heatmap(
+    field: Series,
+    *,
+    title: str,
+    extent: tuple[float, float] = (0.0, 1.0),
+    outlines: Sequence[tuple[float, float, float, str]] = (),
+    colorbar: str = "value",
+    every: int = 1,
+    colorscale: str = "Inferno",
+    description: str | None = None,
+) -> go.Figure:
+    """A field on a square grid (a temperature, a potential) as a heatmap over its domain.
+
+    Parameters
+    ----------
+    field
+        ``N × N`` values; row ``i`` is the height ``y_i``, column ``j`` the position ``x_j``,
+        of the interior grid points ``lo + (j + 1)·(hi − lo)/(N + 1)``.
+    title
+        The figure's title.
+    extent
+        ``(lo, hi)``: the domain is the square ``[lo, hi]²``.
+    outlines
+        Circles drawn dashed over the field, ``(x, y, radius, name)`` each (a heater, an
+        inclusion), named in the legend.
+    colorbar
+        The colour bar's title (what the values are).
+    every
+        Draw every ``every``-th grid point in each direction (keeps large fields light).
+    colorscale
+        A Plotly colour scale name.
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> fig = field_heatmap(torch.ones(4, 4), title="flat", outlines=[(0.5, 0.5, 0.2, "disc")])
+    >>> fig.data[0].type, fig.data[1].name, round(float(fig.data[0].x[0]), 2)
+    ('heatmap', 'disc', 0.2)
+    """
+    values = _as_array(field, "field", ndim=2)
+    N = values.shape[0]
+    if values.shape != (N, N):
+        raise ValueError(f"Expected a square field, got shape {values.shape}")
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"Expected every to be an int >= 1, got {every!r}")
+    lo, hi = (float(v) for v in extent)
+    if not hi > lo:
+        raise ValueError(f"Expected extent (lo, hi) with hi > lo, got {extent!r}")
+    points = lo + np.arange(1, N + 1) * (hi - lo) / (N + 1)
+    shown = values[::every, ::every]
+    fig = go.Figure(
+        go.Heatmap(
+            z=shown.astype(np.float32),  # ample for colours, and half the bytes in the page
+            x=points[::every],
+            y=points[::every],
+            zmin=float(np.nanmin(values)),
+            zmax=float(np.nanmax(values)),
+            colorscale=colorscale,
+            colorbar={"title": {"text": colorbar}},
+            hovertemplate="x = %{x:.3f}, y = %{y:.3f}<br>%{z:.4g}<extra></extra>",
+        )
+    )
+    fig = style(fig, title=title, x_label="x", y_label="y", description=description)
+    span = (hi - lo) / 5
+    fig.update_xaxes(range=[lo, hi], dtick=span, showgrid=False, constrain="domain")
+    fig.update_yaxes(
+        range=[lo, hi], dtick=span, showgrid=False, scaleanchor="x", constrain="domain"
+    )
+    angle = np.linspace(0, 2 * np.pi, 121)
+    for i, (cx, cy, radius, name) in enumerate(outlines):
+        fig.add_scatter(
+            x=cx + radius * np.cos(angle),
+            y=cy + radius * np.sin(angle),
+            name=name,
+            mode="lines",
+            hoverinfo="name",
+            line={"color": COLORS[(5, 2)[i % 2]], "dash": "dash", "width": 2},
+        )
+    fig.update_layout(
+        height=560,
+        showlegend=bool(outlines),
+        legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
+    )
     return fig

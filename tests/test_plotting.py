@@ -215,3 +215,24 @@ def test_loss_curves_thin_long_histories_but_keep_both_ends() -> None:
 def test_loss_curves_rejects_a_bad_max_points(bad: object) -> None:
     with pytest.raises(ValueError, match="Expected an integer max_points >= 2"):
         plotting.loss_curves({"r": [1.0, 0.5]}, max_points=bad)  # type: ignore[arg-type]
+
+
+def test_field_heatmap_places_the_grid_in_its_domain_with_outlines() -> None:
+    field = torch.arange(36, dtype=torch.float64).reshape(6, 6)
+    fig = plotting.field_heatmap(
+        field, title="a field", outlines=[(0.3, 0.6, 0.1, "heater"), (0.5, 0.5, 0.2, "disc")],
+        colorbar="temperature", every=2,
+    )  # fmt: skip
+    heat = fig.data[0]
+    assert heat.type == "heatmap" and np.asarray(heat.z).shape == (3, 3)
+    np.testing.assert_allclose(heat.x, (np.arange(1, 7) / 7)[::2])
+    assert (heat.zmin, heat.zmax) == (0.0, 35.0)  # over the whole field, not only what is shown
+    assert [trace.name for trace in fig.data[1:]] == ["heater", "disc"]
+    assert fig.layout.xaxis.title.text == "x" and fig.layout.yaxis.title.text == "y"
+    assert fig.layout.title.text == "a field"
+    with pytest.raises(ValueError, match=r"Expected a square field"):
+        plotting.field_heatmap(torch.ones(2, 3), title="t")
+    with pytest.raises(ValueError, match=r"Expected every to be an int >= 1"):
+        plotting.field_heatmap(torch.ones(2, 2), title="t", every=0)
+    with pytest.raises(ValueError, match=r"Expected extent"):
+        plotting.field_heatmap(torch.ones(2, 2), title="t", extent=(1.0, 0.0))
