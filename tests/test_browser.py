@@ -39,6 +39,12 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SCREENSHOTS = Path(os.environ.get("GDT_SCREENSHOTS", ROOT / "_build" / "screenshots"))
 
 # Pixel position, in the viewport, of a point of the figure's first trace.
+# the title of the collapsed dropdown (a solution) that holds an element; clicking it opens it
+COLLAPSED_TITLE = (
+    "xpath=ancestor::div[contains(concat(' ', @class, ' '), ' dropdown ')][1]"
+    "/p[contains(@class, 'admonition-title')]"
+)
+
 POINT_OF_FIRST_TRACE = """
 (div) => {
   const layout = div._fullLayout, size = layout._size, box = div.getBoundingClientRect();
@@ -210,6 +216,9 @@ def test_figures_render_and_show_hover_labels(
         assert figures.count() == expected
         for i in range(expected):
             figure = figures.nth(i)
+            if not figure.is_visible():  # in a collapsed solution: open it, as a reader would
+                figure.locator(COLLAPSED_TITLE).click()
+                figure.wait_for(state="visible", timeout=5_000)
             figure.scroll_into_view_if_needed()
             page.mouse.move(0, 0)
             point = figure.evaluate(POINT_OF_FIRST_TRACE)
