@@ -109,7 +109,10 @@ class LinearOperator:
             raise ValueError(f"Expected a square shape with symmetric=True, got {tuple(shape)}")
         self.shape: tuple[int, int] = (m, n)
         self.dtype = dtype
-        self.device = torch.device("cpu" if device is None else device)
+        target = torch.device("cpu" if device is None else device)
+        if target.type == "cuda" and target.index is None and torch.cuda.is_available():
+            target = torch.device("cuda", torch.cuda.current_device())  # as tensors report it
+        self.device = target
         self.symmetric = symmetric
         self._matvec = matvec
         self._rmatvec = matvec if symmetric and rmatvec is None else rmatvec

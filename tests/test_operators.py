@@ -492,3 +492,22 @@ def test_poisson_2d_is_the_five_point_laplacian_with_its_known_eigenvalues() -> 
     torch.testing.assert_close(torch.linalg.eigvalsh(dense), expected.sort().values)
     with pytest.raises(ValueError, match=r"Expected N"):
         poisson_2d(0)
+
+
+# --- on every device ---------------------------------------------------------------------------
+
+
+def test_sparse_and_operator_input_on_each_device(device: torch.device) -> None:
+    A = poisson_2d(12, device=device)
+    b = torch.ones(144, dtype=torch.float64, device=device)
+    dense = A.to_dense()
+    operator = LinearOperator((144, 144), lambda x: dense @ x, symmetric=True, device=device.type)
+    for form in (A, operator):
+        for method in ("cg", "cgls"):
+            result = solve(form, b, method=method, preconditioner="jacobi" if form is A else None)
+            assert result.success and result.x.device.type == device.type, result.message
+            assert float((dense @ result.x - b).norm() / b.norm()) <= 1.5e-6
+    top = svd(A, k=3, generator=_gen(0))
+    assert top.success and top.S.device.type == device.type
+    B = torch.ones(144, 2, dtype=torch.float64, device=device)
+    assert solve(A, B).success  # several right-hand sides: per-column step lengths
