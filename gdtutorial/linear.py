@@ -398,9 +398,10 @@ def _plain_cg(
     ``ρ' = rᵀz``, ``p ← z + (ρ'/ρ) p``: one product with ``A``, no ``Aᵀ``, and five vectors
     of memory (``x``, ``r``, ``p``, ``q``, ``z``; ``z`` is ``r`` without a preconditioner),
     whatever the number of steps. The iteration count grows like ``√κ(A)``, not like the
-    ``κ(A)`` of CG on the normal equations. The stopping test is SciPy's, ``‖r‖ ≤ tol·‖b‖``,
-    on the recurrence's ``r``; when it passes, the true residual ``b − A x`` is computed
-    and, if it is not below ``tol`` after all, CG restarts from it. ``pᵀAp ≤ 0`` proves
+    ``κ(A)`` of CG on the normal equations. The stopping test is ``‖r‖ ≤ tol·‖b‖`` on the
+    recurrence's ``r`` (SciPy's ``cg`` tests ``‖r‖ < tol·‖b‖`` on it); when it passes, the
+    true residual ``b − A x`` is computed and, if it is not below ``tol`` after all, CG
+    restarts from it. ``pᵀAp ≤ 0`` proves
     that ``A`` is not positive definite (and ``rᵀM⁻¹r ≤ 0`` that the preconditioner is
     not): the run ends there, recording why in ``breakdown``.
     """
@@ -1245,8 +1246,8 @@ def solve(
         * ``"cg"``: conjugate gradient (Hestenes and Stiefel) for a symmetric positive
           definite ``A``: one product with ``A`` per step (no ``Aᵀ``), memory for five
           vectors whatever the number of steps, and a step count that grows like ``√κ(A)``.
-          It stops as SciPy's ``cg`` does, ``‖b − A x‖ ≤ tol·‖b‖``, checked on the true
-          residual. A curvature ``pᵀAp ≤ 0`` proves ``A`` is not positive definite: the run
+          It stops when ``‖b − A x‖ ≤ tol·‖b‖`` (SciPy's ``cg`` tests the same quantity, with
+          ``<``, on its recurrence), checked on the true residual. A curvature ``pᵀAp ≤ 0`` proves ``A`` is not positive definite: the run
           ends with status ``"breakdown"`` and says what to use. Needs ``loss="l2"`` and a
           square ``A`` known symmetric.
         * ``"cgls"``: conjugate gradient on the normal equations ``AᵀA x = Aᵀb`` (CGLS), for
