@@ -1247,9 +1247,10 @@ def solve(
           definite ``A``: one product with ``A`` per step (no ``Aᵀ``), memory for five
           vectors whatever the number of steps, and a step count that grows like ``√κ(A)``.
           It stops when ``‖b − A x‖ ≤ tol·‖b‖`` (SciPy's ``cg`` tests the same quantity, with
-          ``<``, on its recurrence), checked on the true residual. A curvature ``pᵀAp ≤ 0`` proves ``A`` is not positive definite: the run
-          ends with status ``"breakdown"`` and says what to use. Needs ``loss="l2"`` and a
-          square ``A`` known symmetric.
+          ``<``, on its recurrence), checked on the true residual. A curvature
+          ``pᵀAp ≤ 0`` proves ``A`` is not positive definite: the run ends with status
+          ``"breakdown"`` and says what to use. Needs ``loss="l2"`` and a square ``A`` known
+          symmetric.
         * ``"cgls"``: conjugate gradient on the normal equations ``AᵀA x = Aᵀb`` (CGLS), for
           any ``A``, least squares included (its step count grows like ``κ(A)``). With
           ``reorthogonalise`` the normal residuals are kept and each new one is projected
