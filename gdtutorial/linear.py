@@ -453,12 +453,14 @@ def _plain_cg(
             Z = R if precondition is None else precondition(R)
             rho_new = dot(R, Z)
             if precondition is not None:
-                bad = nonpositive(rho_new, 1.0 if single else torch.ones_like(rho_new))
-                if bad is not None and _norm(R) > 0:
+                # rᵀM⁻¹r ≤ 0 in a column whose residual is not 0: M is not positive definite
+                norm = _norm(R)
+                running = norm if single else torch.linalg.vector_norm(R, dim=0)
+                bad = nonpositive(rho_new, running)
+                if bad is not None:
                     if breakdown is not None:
                         breakdown.append(_Breakdown("preconditioner", bad, tracker.nit + 1))
                     return tracker.result("breakdown")
-                norm = _norm(R)
             else:
                 norm = math.sqrt(rho_new) if single else _norm(R)
             residual = norm / scale

@@ -421,6 +421,16 @@ def test_bad_preconditioners_are_clear_errors() -> None:
         solve(negative, b, method="cg", preconditioner="jacobi")
 
 
+def test_a_column_that_is_solved_from_the_start_is_no_breakdown() -> None:
+    A = _badly_scaled_spd(30, 44)
+    B = torch.randn(30, 3, dtype=torch.float64, generator=_gen(45))
+    B[:, 1] = 0  # x = 0 solves it: rᵀM⁻¹r = 0 there, and that is no breakdown
+    for preconditioner in (None, "jacobi"):
+        result = solve(A, B, method="cg", preconditioner=preconditioner)
+        assert result.success, result.message
+        assert torch.equal(result.x[:, 1], torch.zeros(30, dtype=torch.float64))
+
+
 def test_an_indefinite_preconditioner_is_a_breakdown() -> None:
     A = random_spd(10, generator=_gen(31))
     b = torch.ones(10, dtype=torch.float64)
