@@ -23,6 +23,7 @@ import torch
 __all__ = [
     "COLORS",
     "curves",
+    "descent_path_slider",
     "descent_paths",
     "field_heatmap",
     "loss_curves",
@@ -331,6 +332,54 @@ def loss_curves(
     )
 
 
+def _contours(
+    loss: Callable[[torch.Tensor], torch.Tensor],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    resolution: int,
+    log_contours: bool,
+) -> go.Contour:
+    """The contours of ``loss`` over the window (checked), as the descent figures draw them."""
+    if not callable(loss):
+        raise TypeError(f"Expected a callable loss, got {type(loss).__name__}")
+    for name, window in (("x_range", x_range), ("y_range", y_range)):
+        if (
+            not isinstance(window, Sequence)
+            or len(window) != 2
+            or not all(isinstance(v, int | float) and math.isfinite(v) for v in window)
+            or not window[0] < window[1]
+        ):
+            raise ValueError(f"Expected {name} as (low, high) with low < high, got {window!r}")
+    if not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"Expected an integer resolution >= 2, got {resolution!r}")
+    gx = torch.linspace(x_range[0], x_range[1], resolution, dtype=torch.float64)
+    gy = torch.linspace(y_range[0], y_range[1], resolution, dtype=torch.float64)
+    grid_x, grid_y = torch.meshgrid(gx, gy, indexing="xy")
+    points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+    with torch.no_grad():
+        values = loss(points)
+    z = _as_array(values, "loss(points)").reshape(resolution, resolution)
+    if log_contours:
+        # six decades below the largest value in view: the exact minimum would be -inf
+        floor = max(float(np.nanmax(z)) * 1e-6, np.finfo(np.float64).tiny)
+        z = np.log10(np.maximum(z, floor))
+    z = z.astype(np.float32)  # plenty for contours, and half the bytes in the page
+    return go.Contour(
+        x=gx.numpy(),
+        y=gy.numpy(),
+        z=z,
+        colorscale=[[0.0, "#8c8c8c"], [1.0, "#f7f7f7"]],
+        contours={"coloring": "heatmap", "showlines": True},
+        line={"width": 0.5, "color": "rgba(0,0,0,0.2)"},
+        colorbar={"title": {"text": "log₁₀ loss" if log_contours else "loss"}},
+        hovertemplate="x₁=%{x:.3f}<br>x₂=%{y:.3f}<br>"
+        + ("log₁₀ loss" if log_contours else "loss")
+        + "=%{z:.3f}<extra></extra>",
+        name="loss",
+        showlegend=False,
+    )
+
+
 def descent_paths(
     loss: Callable[[torch.Tensor], torch.Tensor],
     paths: Mapping[str, Series],
@@ -377,47 +426,8 @@ def descent_paths(
     >>> [trace.type for trace in fig.data]
     ['contour', 'scatter']
     """
-    if not callable(loss):
-        raise TypeError(f"Expected a callable loss, got {type(loss).__name__}")
     paths = _check_mapping(paths, "paths")
-    for name, window in (("x_range", x_range), ("y_range", y_range)):
-        if (
-            not isinstance(window, Sequence)
-            or len(window) != 2
-            or not all(isinstance(v, int | float) and math.isfinite(v) for v in window)
-            or not window[0] < window[1]
-        ):
-            raise ValueError(f"Expected {name} as (low, high) with low < high, got {window!r}")
-    if not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"Expected an integer resolution >= 2, got {resolution!r}")
-    gx = torch.linspace(x_range[0], x_range[1], resolution, dtype=torch.float64)
-    gy = torch.linspace(y_range[0], y_range[1], resolution, dtype=torch.float64)
-    grid_x, grid_y = torch.meshgrid(gx, gy, indexing="xy")
-    points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
-    with torch.no_grad():
-        values = loss(points)
-    z = _as_array(values, "loss(points)").reshape(resolution, resolution)
-    if log_contours:
-        # six decades below the largest value in view: the exact minimum would be -inf
-        floor = max(float(np.nanmax(z)) * 1e-6, np.finfo(np.float64).tiny)
-        z = np.log10(np.maximum(z, floor))
-    z = z.astype(np.float32)  # plenty for contours, and half the bytes in the page
-    fig = go.Figure(
-        go.Contour(
-            x=gx.numpy(),
-            y=gy.numpy(),
-            z=z,
-            colorscale=[[0.0, "#8c8c8c"], [1.0, "#f7f7f7"]],
-            contours={"coloring": "heatmap", "showlines": True},
-            line={"width": 0.5, "color": "rgba(0,0,0,0.2)"},
-            colorbar={"title": {"text": "log₁₀ loss" if log_contours else "loss"}},
-            hovertemplate="x₁=%{x:.3f}<br>x₂=%{y:.3f}<br>"
-            + ("log₁₀ loss" if log_contours else "loss")
-            + "=%{z:.3f}<extra></extra>",
-            name="loss",
-            showlegend=False,
-        )
-    )
+    fig = go.Figure(_contours(loss, x_range, y_range, resolution, log_contours))
     palette = COLORS
     for i, (label, path) in enumerate(paths.items()):
         xy = _as_array(path, f"path {label!r}", ndim=2)
@@ -665,5 +675,141 @@ def field_heatmap(
         height=560,
         showlegend=bool(outlines),
         legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
+    )
+    return fig
+
+
+def descent_path_slider(
+    loss: Callable[[torch.Tensor], torch.Tensor],
+    paths: Mapping[str, Series],
+    losses: Mapping[str, Series],
+    *,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    title: str,
+    slider_label: str = "",
+    active: int = 0,
+    resolution: int = 81,
+    description: str | None = None,
+) -> go.Figure:
+    """A slider over runs: each step shows one 2-D path on the loss contours (left) and its
+    loss against the step (right, log axis). Every run is computed beforehand; the slider
+    only switches which one is visible, so the page needs no kernel.
+
+    Parameters
+    ----------
+    loss
+        Takes a ``(N, 2)`` float64 tensor of points to their ``(N,)`` losses.
+    paths
+        Slider label (e.g. ``"η = 0.5"``) to a ``(k, 2)`` sequence of iterates.
+    losses
+        The same labels to each run's loss history.
+    x_range, y_range
+        The window of the contour panel, as ``(low, high)``; a path may leave it.
+    title
+        The figure's title.
+    slider_label
+        Shown before the current step's label (e.g. ``"step size "``).
+    active
+        The step shown first.
+    resolution
+        Grid points per axis for the contours.
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> def bowl(p):
+    ...     return p[:, 0] ** 2 + 4 * p[:, 1] ** 2
+    >>> paths = {"slow": [[2.0, 1.0], [1.5, 0.6]], "fast": [[2.0, 1.0], [0.5, 0.1]]}
+    >>> losses = {"slow": [8.0, 3.7], "fast": [8.0, 0.29]}
+    >>> fig = descent_path_slider(bowl, paths, losses, x_range=(-2, 2), y_range=(-1, 1),
+    ...                           title="t")
+    >>> [step.label for step in fig.layout.sliders[0].steps], [t.visible for t in fig.data]
+    ... # the contours (always shown), then each run's path and loss
+    (['slow', 'fast'], [None, True, True, False, False])
+    """
+    paths = _check_mapping(paths, "paths")
+    losses = _check_mapping(losses, "losses")
+    if list(paths) != list(losses):
+        raise ValueError(
+            f"Expected losses for the same runs as paths, got {list(losses)} for {list(paths)}"
+        )
+    labels = list(paths)
+    if isinstance(active, bool) or not isinstance(active, int) or not 0 <= active < len(labels):
+        raise ValueError(f"Expected active in [0, {len(labels) - 1}], got {active!r}")
+    contours = _contours(loss, x_range, y_range, resolution, True)
+    contours.update(colorbar={"x": 0.46, "len": 0.8, "thickness": 12})
+    fig = go.Figure(contours)
+    fig.set_subplots(1, 2, horizontal_spacing=0.14, column_widths=[0.5, 0.5])
+    fig.data[0].update(xaxis="x", yaxis="y")
+    for i, label in enumerate(labels):
+        xy = _as_array(paths[label], f"path {label!r}", ndim=2)
+        if xy.shape[1] != 2 or xy.shape[0] == 0:
+            raise ValueError(f"Expected path {label!r} of shape (k, 2), got {xy.shape}")
+        history = _as_array(losses[label], f"losses {label!r}")
+        shown = i == active
+        fig.add_trace(
+            go.Scatter(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                name=label,
+                mode="lines+markers",
+                visible=shown,
+                line={"color": COLORS[0], "width": 2},
+                marker={"size": 5},
+                customdata=np.arange(xy.shape[0]),
+                hovertemplate="step %{customdata}<br>x₁=%{x:.4f}<br>x₂=%{y:.4f}"
+                f"<extra>{label}</extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(history.size),
+                y=history,
+                name=label,
+                mode="lines",
+                visible=shown,
+                line={"color": COLORS[1], "width": 2},
+                hovertemplate=f"step %{{x}}<br>loss %{{y:.3g}}<extra>{label}</extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=2,
+        )
+    fig = style(fig, title=title, x_label="x₁", y_label="x₂", description=description)
+    fig.update_layout(height=460, margin={"b": 120})
+    fig.update_xaxes(range=list(x_range), showgrid=False, constrain="domain", row=1, col=1)
+    fig.update_yaxes(
+        range=list(y_range), showgrid=False, scaleanchor="x", scaleratio=1, constrain="domain",
+        row=1, col=1,
+    )  # fmt: skip
+    fig.update_xaxes(title={"text": "step"}, row=1, col=2)
+    fig.update_yaxes(title={"text": "loss"}, type="log", exponentformat="power", row=1, col=2)
+    steps = []
+    for i, label in enumerate(labels):
+        visible = [True] + [j == i for j in range(len(labels)) for _ in (0, 1)]
+        steps.append({"label": label, "method": "restyle", "args": [{"visible": visible}]})
+    fig.update_layout(
+        sliders=[
+            {
+                "active": active,
+                "x": 0.0,
+                "y": -0.12,
+                "len": 1.0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "currentvalue": {"prefix": slider_label},
+                "steps": steps,
+            }
+        ]
     )
     return fig

@@ -47,14 +47,17 @@ COLLAPSED_TITLE = (
 
 POINT_OF_FIRST_TRACE = """
 (div) => {
-  const layout = div._fullLayout, size = layout._size, box = div.getBoundingClientRect();
+  const layout = div._fullLayout, box = div.getBoundingClientRect();
   const trace = div._fullData[0];
-  let x = size.l + size.w / 2, y = size.t + size.h / 2;
+  // the trace's own axes: a figure with subplots has several
+  const xa = layout[(trace.xaxis || "x").replace("x", "xaxis")];
+  const ya = layout[(trace.yaxis || "y").replace("y", "yaxis")];
+  let x = xa._offset + xa._length / 2, y = ya._offset + ya._length / 2;
   if (trace.type === "scatter") {
     const points = div.calcdata[0].filter((p) => isFinite(p.x) && isFinite(p.y));
     const p = points[Math.floor(points.length / 2)];
-    x = size.l + layout.xaxis.c2p(p.x);
-    y = size.t + layout.yaxis.c2p(p.y);
+    x = xa._offset + xa.c2p(p.x);
+    y = ya._offset + ya.c2p(p.y);
   }
   return { x: box.left + x, y: box.top + y };
 }
@@ -233,6 +236,37 @@ def test_figures_render_and_show_hover_labels(
         assert not visit.console_errors, visit.console_errors
         assert not visit.page_errors, visit.page_errors
         assert not visit.offsite_requests, visit.offsite_requests
+    finally:
+        page.close()
+
+
+VISIBLE_TRACES = "(div) => div._fullData.map((trace) => trace.visible === true)"
+
+
+def test_dragging_a_slider_changes_the_plot(site: str, browser_context: Any) -> None:
+    """The step-size slider of chapter 2: a click on its rail, as a reader would, shows
+    another precomputed run (another path and loss curve become visible)."""
+    page, visit = open_page(browser_context, f"{site}/book/solving-axb.html")
+    try:
+        page.wait_for_function(
+            "document.querySelectorAll('.js-plotly-plot .slider-container').length >= 1",
+            timeout=30_000,
+        )
+        figure = page.locator(".js-plotly-plot").filter(has=page.locator(".slider-container"))
+        figure = figure.first
+        figure.scroll_into_view_if_needed()
+        before = figure.evaluate(VISIBLE_TRACES)
+        rail = figure.locator(".slider-rail-touch-rect").first.bounding_box()
+        assert rail is not None
+        page.mouse.click(rail["x"] + 0.02 * rail["width"], rail["y"] + rail["height"] / 2)
+        page.wait_for_function(
+            f"(div) => JSON.stringify({VISIBLE_TRACES}(div)) !== '{json.dumps(before)}'",
+            arg=figure.element_handle(),
+            timeout=5_000,
+        )
+        after = figure.evaluate(VISIBLE_TRACES)
+        assert after != before and sum(after) == sum(before) == 3  # contours, a path, a loss
+        assert not visit.page_errors, visit.page_errors
     finally:
         page.close()
 

@@ -236,3 +236,27 @@ def test_field_heatmap_places_the_grid_in_its_domain_with_outlines() -> None:
         plotting.field_heatmap(torch.ones(2, 2), title="t", every=0)
     with pytest.raises(ValueError, match=r"Expected extent"):
         plotting.field_heatmap(torch.ones(2, 2), title="t", extent=(1.0, 0.0))
+
+
+def test_descent_path_slider_shows_one_run_per_step() -> None:
+    def bowl(p: torch.Tensor) -> torch.Tensor:
+        return p[:, 0] ** 2 + 4 * p[:, 1] ** 2
+
+    paths = {f"η = {e}": [[2.0, 1.0], [2.0 - e, 1.0 - e]] for e in (0.1, 0.5, 0.9)}
+    losses = {label: [8.0, 1.0] for label in paths}
+    fig = plotting.descent_path_slider(
+        bowl, paths, losses, x_range=(-2, 2), y_range=(-1, 1), title="t", active=1,
+        slider_label="step size ",
+    )  # fmt: skip
+    assert [trace.visible for trace in fig.data] == [None, False, False, True, True, False, False]
+    steps = fig.layout.sliders[0].steps
+    assert [step.label for step in steps] == list(paths)
+    assert steps[2].args[0]["visible"] == [True, False, False, False, False, True, True]
+    assert fig.layout.sliders[0].active == 1 and fig.layout.sliders[0].currentvalue.prefix
+    assert fig.layout.yaxis2.type == "log" and fig.layout.xaxis2.title.text == "step"
+    with pytest.raises(ValueError, match=r"Expected losses for the same runs as paths"):
+        plotting.descent_path_slider(bowl, paths, {"other": [1.0]}, x_range=(-1, 1),
+                                     y_range=(-1, 1), title="t")  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected active in \[0, 2\], got 3"):
+        plotting.descent_path_slider(bowl, paths, losses, x_range=(-1, 1), y_range=(-1, 1),
+                                     title="t", active=3)  # fmt: skip
