@@ -744,7 +744,7 @@ def descent_path_slider(
     if isinstance(active, bool) or not isinstance(active, int) or not 0 <= active < len(labels):
         raise ValueError(f"Expected active in [0, {len(labels) - 1}], got {active!r}")
     contours = _contours(loss, x_range, y_range, resolution, True)
-    contours.update(colorbar={"x": 0.46, "len": 0.8, "thickness": 12})
+    contours.update(showscale=False)  # the contours are the background: no colour bar
     fig = go.Figure(contours)
     fig.set_subplots(1, 2, horizontal_spacing=0.14, column_widths=[0.5, 0.5])
     fig.data[0].update(xaxis="x", yaxis="y")
@@ -786,7 +786,7 @@ def descent_path_slider(
             col=2,
         )
     fig = style(fig, title=title, x_label="x₁", y_label="x₂", description=description)
-    fig.update_layout(height=460, margin={"b": 120})
+    fig.update_layout(height=480, margin={"b": 150})
     fig.update_xaxes(range=list(x_range), showgrid=False, constrain="domain", row=1, col=1)
     fig.update_yaxes(
         range=list(y_range), showgrid=False, scaleanchor="x", scaleratio=1, constrain="domain",
@@ -803,7 +803,7 @@ def descent_path_slider(
             {
                 "active": active,
                 "x": 0.0,
-                "y": -0.12,
+                "y": -0.2,
                 "len": 1.0,
                 "xanchor": "left",
                 "yanchor": "top",
