@@ -18,7 +18,7 @@ pytestmark = pytest.mark.book
 EXPECTED_FIGURES = {
     "book/intro": 0,
     "book/tensors-and-autograd": 4,
-    "book/solving-axb": 9,
+    "book/solving-axb": 10,
     "book/large-sparse-systems": 8,
     "book/matrix-inverse": 5,
     "book/svd": 5,
