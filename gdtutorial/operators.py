@@ -225,18 +225,12 @@ class SparseOperator(LinearOperator):
         self.csr_t = csr if csr_t is None else csr_t  # None: A equals its transpose exactly
         super().__init__(
             tuple(csr.shape),  # type: ignore[arg-type]
-            self._times_csr,
-            self._times_csr_t,
+            csr.__matmul__,
+            self.csr_t.__matmul__,
             dtype=csr.dtype,
             device=csr.device,
             symmetric=symmetric,
         )
-
-    def _times_csr(self, X: torch.Tensor) -> torch.Tensor:
-        return self.csr @ X
-
-    def _times_csr_t(self, X: torch.Tensor) -> torch.Tensor:
-        return self.csr_t @ X
 
     def __repr__(self) -> str:
         return (

@@ -380,6 +380,25 @@ def _contours(
     )
 
 
+def _path_trace(label: str, path: Series, color: str, **options: Any) -> go.Scatter:
+    """A 2-D path of iterates (``(k, 2)``, checked) as the descent figures draw it."""
+    xy = _as_array(path, f"path {label!r}", ndim=2)
+    if xy.shape[1] != 2 or xy.shape[0] == 0:
+        raise ValueError(f"Expected path {label!r} of shape (k, 2), got {xy.shape}")
+    return go.Scatter(
+        x=xy[:, 0],
+        y=xy[:, 1],
+        name=label,
+        mode="lines+markers",
+        line={"color": color, "width": 2},
+        marker={"size": 5},
+        customdata=np.arange(xy.shape[0]),
+        hovertemplate="step %{customdata}<br>x₁=%{x:.4f}<br>x₂=%{y:.4f}"
+        f"<extra>{label}</extra>",
+        **options,
+    )
+
+
 def descent_paths(
     loss: Callable[[torch.Tensor], torch.Tensor],
     paths: Mapping[str, Series],
@@ -430,22 +449,7 @@ def descent_paths(
     fig = go.Figure(_contours(loss, x_range, y_range, resolution, log_contours))
     palette = COLORS
     for i, (label, path) in enumerate(paths.items()):
-        xy = _as_array(path, f"path {label!r}", ndim=2)
-        if xy.shape[1] != 2 or xy.shape[0] == 0:
-            raise ValueError(f"Expected path {label!r} of shape (k, 2), got {xy.shape}")
-        fig.add_trace(
-            go.Scatter(
-                x=xy[:, 0],
-                y=xy[:, 1],
-                name=label,
-                mode="lines+markers",
-                line={"color": palette[i % len(palette)], "width": 2},
-                marker={"size": 5},
-                customdata=np.arange(xy.shape[0]),
-                hovertemplate="step %{customdata}<br>x₁=%{x:.4f}<br>x₂=%{y:.4f}"
-                f"<extra>{label}</extra>",
-            )
-        )
+        fig.add_trace(_path_trace(label, path, palette[i % len(palette)]))
     fig = style(fig, title=title, x_label=x_label, y_label=y_label, description=description)
     fig.update_layout(height=520, legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"})
     # equal scales, so that the gradient is drawn perpendicular to the contours
@@ -749,28 +753,10 @@ def descent_path_slider(
     fig.set_subplots(1, 2, horizontal_spacing=0.14, column_widths=[0.5, 0.5])
     fig.data[0].update(xaxis="x", yaxis="y")
     for i, label in enumerate(labels):
-        xy = _as_array(paths[label], f"path {label!r}", ndim=2)
-        if xy.shape[1] != 2 or xy.shape[0] == 0:
-            raise ValueError(f"Expected path {label!r} of shape (k, 2), got {xy.shape}")
         history = _as_array(losses[label], f"losses {label!r}")
         shown = i == active
-        fig.add_trace(
-            go.Scatter(
-                x=xy[:, 0],
-                y=xy[:, 1],
-                name=label,
-                mode="lines+markers",
-                visible=shown,
-                line={"color": COLORS[0], "width": 2},
-                marker={"size": 5},
-                customdata=np.arange(xy.shape[0]),
-                hovertemplate="step %{customdata}<br>x₁=%{x:.4f}<br>x₂=%{y:.4f}"
-                f"<extra>{label}</extra>",
-                showlegend=False,
-            ),
-            row=1,
-            col=1,
-        )
+        path = _path_trace(label, paths[label], COLORS[0], visible=shown, showlegend=False)
+        fig.add_trace(path, row=1, col=1)
         fig.add_trace(
             go.Scatter(
                 x=np.arange(history.size),
