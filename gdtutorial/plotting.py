@@ -23,11 +23,13 @@ import torch
 __all__ = [
     "COLORS",
     "curves",
+    "curves_slider",
     "descent_path_slider",
     "descent_paths",
     "field_heatmap",
     "loss_curves",
     "matrix_heatmap",
+    "parameter_map",
     "style",
 ]
 
@@ -177,6 +179,7 @@ def curves(
     dashed: Sequence[str] = (),
     log_x: bool = False,
     log_y: bool = False,
+    vlines: Mapping[str, float] | None = None,
     description: str | None = None,
 ) -> go.Figure:
     """Several curves over the same x values, one colour each.
@@ -193,6 +196,8 @@ def curves(
         Labels of the curves to draw dashed (theory, or a reference to compare with).
     log_x, log_y
         Whether an axis is logarithmic.
+    vlines
+        Label to an x value, drawn as a labelled dotted vertical line (an edge, an optimum).
     description
         A text description of the figure.
 
@@ -234,7 +239,7 @@ def curves(
                 },
             )
         )
-    return style(
+    fig = style(
         fig,
         title=title,
         x_label=x_label,
@@ -243,6 +248,358 @@ def curves(
         log_y=log_y,
         description=description,
     )
+    _add_vlines(fig, vlines, log_x=log_x)
+    return fig
+
+
+def _add_vlines(fig: go.Figure, vlines: Mapping[str, float] | None, *, log_x: bool) -> None:
+    """Labelled, dotted grey vertical lines across the whole plot (a boundary, an optimum)."""
+    if vlines is None:
+        return
+    if not isinstance(vlines, Mapping):
+        raise TypeError(f"Expected vlines as a mapping from labels to x values, got {vlines!r:.80}")
+    for label, value in vlines.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"Expected a finite x value for vline {label!r}, got {value!r}")
+        if log_x and value <= 0:
+            raise ValueError(
+                f"Expected a positive x for vline {label!r} on a log axis, got {value}"
+            )
+        # a shape takes data values on a log axis; an annotation takes their logarithm
+        fig.add_shape(
+            type="line", x0=value, x1=value, xref="x", y0=0, y1=1, yref="paper",
+            line={"color": "#666666", "width": 1.5, "dash": "dot"}, layer="below",
+        )  # fmt: skip
+        fig.add_annotation(
+            x=math.log10(value) if log_x else value, xref="x", y=1.0, yref="paper",
+            text=str(label), showarrow=False, yanchor="bottom",
+            font={"size": 12, "color": "#444444"},
+        )  # fmt: skip
+
+
+def _fixed_range(values: list[np.ndarray], log: bool) -> list[float] | None:
+    """An axis range holding every finite value (positive ones only on a log axis), padded;
+    on a log axis it is given as the logs of the ends, as Plotly wants."""
+    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
+    if log:
+        finite = finite[finite > 0]
+    if finite.size == 0:
+        return None
+    low, high = float(finite.min()), float(finite.max())
+    if log:
+        low, high = math.log10(low), math.log10(high)
+    pad = 0.05 * (high - low) if high > low else (0.5 if log else max(abs(high), 1.0) * 0.1)
+    return [low - pad, high + pad]
+
+
+def _slider(
+    labels: Sequence[str], visible: Sequence[list[bool]], *, active: int, prefix: str
+) -> dict:
+    """A slider whose step i shows the traces ``visible[i]`` (restyle; no frames, no kernel)."""
+    return {
+        "active": active,
+        "x": 0.0,
+        "y": -0.2,
+        "len": 1.0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "currentvalue": {"prefix": prefix},
+        "steps": [
+            {"label": label, "method": "restyle", "args": [{"visible": shown}]}
+            for label, shown in zip(labels, visible, strict=True)
+        ],
+    }
+
+
+def _check_active(active: Any, labels: Sequence[str]) -> None:
+    if isinstance(active, bool) or not isinstance(active, int) or not 0 <= active < len(labels):
+        raise ValueError(f"Expected active in [0, {len(labels) - 1}], got {active!r}")
+
+
+def curves_slider(
+    x: Series,
+    frames: Mapping[str, Mapping[str, Series]],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    theory: Mapping[str, Mapping[str, Series]] | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    y_range: tuple[float, float] | None = None,
+    mode: str = "lines",
+    slider_label: str = "",
+    active: int = 0,
+    vlines: Mapping[str, float] | None = None,
+    description: str | None = None,
+) -> go.Figure:
+    """A slider over families of curves: each slider step shows one family, computed beforehand,
+    so the page needs no kernel. The axes stay fixed as the slider moves, so what changes is the
+    curves, not the scale.
+
+    Parameters
+    ----------
+    x
+        The x values, 1-D, shared by every curve.
+    frames
+        Slider label (e.g. ``"η = 0.5"``) to a family: curve name to y values. Every family has
+        the same curve names, and a name keeps its colour across the steps. A curve may be
+        shorter than ``x`` (a run that stopped early): it is drawn against the first x values.
+    title, x_label, y_label
+        Title and axis titles.
+    theory
+        The same slider labels (all or some) to predictions: curve name (one of the family's) to
+        y values, drawn dashed in that curve's colour.
+    log_x, log_y
+        Whether an axis is logarithmic.
+    y_range
+        The y axis range ``(low, high)``, in data units (also on a log axis). By default it holds
+        every finite value of every step (positive ones on a log axis).
+    mode
+        ``"lines"``, ``"markers"`` or ``"lines+markers"``.
+    slider_label
+        Shown before the current step's label (e.g. ``"step size "``).
+    active
+        The step shown first.
+    vlines
+        Label to an x value, drawn as a labelled dotted vertical line.
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import torch
+    >>> k = torch.arange(5)
+    >>> frames = {f"ρ = {r}": {"error": r**k} for r in (0.5, 0.9)}
+    >>> fig = curves_slider(k, frames, title="t", x_label="step", y_label="error", log_y=True,
+    ...                     theory={"ρ = 0.5": {"error": 0.5**k}})
+    >>> [step.label for step in fig.layout.sliders[0].steps]
+    ['ρ = 0.5', 'ρ = 0.9']
+    >>> [(t.name, t.line.dash, t.visible) for t in fig.data]  # theory first, under its curve
+    [('error (theory)', 'dash', True), ('error', None, True), ('error', None, False)]
+    """
+    xs = _as_array(x, "x")
+    frames = _check_mapping(frames, "families of curves")
+    labels = list(frames)
+    _check_active(active, labels)
+    if mode not in ("lines", "markers", "lines+markers"):
+        raise ValueError(f"Expected mode 'lines', 'markers' or 'lines+markers', got {mode!r}")
+    theory = dict(theory or {})
+    unknown = set(theory) - set(labels)
+    if unknown:
+        raise ValueError(f"Expected theory for slider labels among {labels}, got {sorted(unknown)}")
+    names: list[str] | None = None
+    for label in labels:
+        family = _check_mapping(frames[label], f"curves of step {label!r}")
+        if names is None:
+            names = list(family)
+        elif list(family) != names:
+            raise ValueError(
+                f"Expected the curves {names} in every step, got {list(family)} in {label!r}"
+            )
+        extra = set(theory.get(label, {})) - set(names)
+        if extra:
+            raise ValueError(
+                f"Expected theory curves of step {label!r} among {names}, got {sorted(extra)}"
+            )
+    assert names is not None  # frames is not empty
+    colour_of = {name: COLORS[i % len(COLORS)] for i, name in enumerate(names)}
+
+    def series(values: Series, what: str) -> np.ndarray:
+        y = _as_array(values, what)
+        if y.size > xs.size:
+            raise ValueError(f"Expected {what} of at most {xs.size} values (x's), got {y.size}")
+        return y
+
+    fig = go.Figure()
+    owner: list[int] = []  # the slider step of each trace
+    all_y: list[np.ndarray] = []
+    for i, label in enumerate(labels):
+        for name in names:  # theory first, wide and translucent, so a measurement on it shows both
+            if name in theory.get(label, {}):
+                y = series(theory[label][name], f"theory {name!r} of step {label!r}")
+                all_y.append(y)
+                owner.append(i)
+                fig.add_trace(
+                    go.Scatter(
+                        x=xs[: y.size], y=y, name=f"{name} (theory)", mode="lines",
+                        visible=i == active, opacity=0.6, legendgroup=name,
+                        line={"color": colour_of[name], "width": 4, "dash": "dash"},
+                        hovertemplate=f"%{{x:.4g}}, %{{y:.3g}}<extra>{name} (theory)</extra>",
+                    )
+                )  # fmt: skip
+        for name in names:
+            y = series(frames[label][name], f"curve {name!r} of step {label!r}")
+            all_y.append(y)
+            owner.append(i)
+            fig.add_trace(
+                go.Scatter(
+                    x=xs[: y.size], y=y, name=name, mode=mode, visible=i == active,
+                    legendgroup=name, line={"color": colour_of[name], "width": 2},
+                    marker={"color": colour_of[name], "size": 6},
+                    hovertemplate=f"%{{x:.4g}}, %{{y:.3g}}<extra>{name}</extra>",
+                )
+            )  # fmt: skip
+    fig = style(
+        fig, title=title, x_label=x_label, y_label=y_label, log_x=log_x, log_y=log_y,
+        description=description,
+    )  # fmt: skip
+    if y_range is not None:
+        if (
+            not isinstance(y_range, Sequence)
+            or len(y_range) != 2
+            or not all(isinstance(v, int | float) and math.isfinite(v) for v in y_range)
+            or not y_range[0] < y_range[1]
+            or (log_y and y_range[0] <= 0)
+        ):
+            raise ValueError(
+                "Expected y_range as (low, high) with low < high"
+                + (" and low > 0 on a log axis" if log_y else "")
+                + f", got {y_range!r}"
+            )
+        fixed: list[float] | None = (
+            [math.log10(y_range[0]), math.log10(y_range[1])] if log_y else list(y_range)
+        )
+    else:
+        fixed = _fixed_range(all_y, log_y)
+    if fixed is not None:
+        fig.update_yaxes(range=fixed, autorange=False)
+    x_fixed = _fixed_range([xs], log_x)
+    if x_fixed is not None:
+        fig.update_xaxes(range=x_fixed, autorange=False)
+    _add_vlines(fig, vlines, log_x=log_x)
+    visible = [[j == i for j in owner] for i in range(len(labels))]
+    fig.update_layout(
+        height=480,
+        margin={"b": 150},
+        sliders=[_slider(labels, visible, active=active, prefix=slider_label)],
+    )
+    return fig
+
+
+def parameter_map(
+    x: Series,
+    y: Series,
+    z: Series | Sequence[Series],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    z_label: str,
+    marks: Mapping[str, tuple[float, float]] | None = None,
+    z_range: tuple[float, float] | None = None,
+    contour: float | None = None,
+    description: str | None = None,
+) -> go.Figure:
+    """A quantity over a plane of two parameters (a rate over step size and momentum), as a
+    heatmap, with labelled points and, optionally, one level line (an edge of convergence).
+
+    Parameters
+    ----------
+    x, y
+        The parameter values along each axis, 1-D and increasing.
+    z
+        The values, of shape ``(len(y), len(x))``: ``z[i, j]`` belongs to ``(x[j], y[i])``.
+        NaN leaves a cell empty.
+    title, x_label, y_label
+        Title and axis titles.
+    z_label
+        The colour bar's title and the hover's name for z.
+    marks
+        Label to an ``(x, y)`` point, drawn as a labelled marker (an optimum, a default).
+    z_range
+        The ends ``(low, high)`` of the colour scale; values beyond them take the end colours,
+        and the hover still shows the value. By default the range of the finite values.
+    contour
+        Draw the level line ``z = contour`` (e.g. ``1``, where a rate stops converging).
+    description
+        A text description of the figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> eta, beta = np.linspace(0, 2, 5), np.linspace(0, 1, 3)
+    >>> rate = np.abs(1 - eta[None, :]) + 0 * beta[:, None]
+    >>> fig = parameter_map(eta, beta, rate, title="t", x_label="η", y_label="β", z_label="rate",
+    ...                     marks={"best": (1.0, 0.0)}, z_range=(0, 1), contour=1.0)
+    >>> [trace.type for trace in fig.data], (fig.data[0].zmin, fig.data[0].zmax)
+    (['heatmap', 'contour', 'scatter'], (0, 1))
+    """
+    xs, ys = _as_array(x, "x"), _as_array(y, "y")
+    for name, axis in (("x", xs), ("y", ys)):
+        if axis.size < 2 or not np.all(np.diff(axis) > 0):
+            raise ValueError(f"Expected {name} of at least 2 increasing values, got {axis!r:.80}")
+    zs = _as_array(z, "z", ndim=2)
+    if zs.shape != (ys.size, xs.size):
+        raise ValueError(
+            f"Expected z of shape (len(y), len(x)) = {(ys.size, xs.size)}, got {zs.shape}"
+        )
+    if z_range is not None and (
+        not isinstance(z_range, Sequence)
+        or len(z_range) != 2
+        or not all(isinstance(v, int | float) and math.isfinite(v) for v in z_range)
+        or not z_range[0] < z_range[1]
+    ):
+        raise ValueError(f"Expected z_range as (low, high) with low < high, got {z_range!r}")
+    fig = go.Figure(
+        go.Heatmap(
+            x=xs, y=ys, z=zs.astype(np.float32), colorscale="Viridis",
+            zmin=None if z_range is None else z_range[0],
+            zmax=None if z_range is None else z_range[1],
+            colorbar={"title": {"text": z_label}},
+            hovertemplate=f"{x_label}=%{{x:.4g}}<br>{y_label}=%{{y:.4g}}<br>{z_label}=%{{z:.4g}}"
+            "<extra></extra>",
+        )
+    )  # fmt: skip
+    if contour is not None:
+        if (
+            isinstance(contour, bool)
+            or not isinstance(contour, int | float)
+            or not math.isfinite(contour)
+        ):
+            raise ValueError(f"Expected a finite contour level, got {contour!r}")
+        fig.add_trace(
+            go.Contour(
+                x=xs, y=ys, z=zs, showscale=False, hoverinfo="skip",
+                name=f"{z_label} = {contour:g}",
+                contours={"coloring": "none", "start": contour, "end": contour, "size": 1.0,
+                          "showlabels": True, "labelfont": {"color": "#ffffff"}},
+                line={"color": "#ffffff", "width": 2, "dash": "dash"},
+            )
+        )  # fmt: skip
+    for i, (label, point) in enumerate((marks or {}).items()):
+        if (
+            not isinstance(point, Sequence)
+            or len(point) != 2
+            or not all(isinstance(v, int | float) and math.isfinite(v) for v in point)
+        ):
+            raise ValueError(f"Expected mark {label!r} as a finite (x, y) pair, got {point!r}")
+        fig.add_trace(
+            go.Scatter(
+                x=[point[0]], y=[point[1]], name=str(label), mode="markers+text",
+                text=[str(label)], textposition="top center", textfont={"color": "#ffffff"},
+                marker={"symbol": ["star", "x", "diamond", "circle"][i % 4], "size": 14,
+                        "color": "#ffffff", "line": {"color": "#000000", "width": 1.5}},
+                hovertemplate=f"{label}<br>{x_label}=%{{x:.4g}}<br>{y_label}=%{{y:.4g}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig = style(fig, title=title, x_label=x_label, y_label=y_label, description=description)
+    fig.update_xaxes(showgrid=False, range=[float(xs[0]), float(xs[-1])])
+    fig.update_yaxes(showgrid=False, range=[float(ys[0]), float(ys[-1])])
+    fig.update_layout(showlegend=False, height=480)
+    return fig
 
 
 def loss_curves(
@@ -685,8 +1042,8 @@ def field_heatmap(
 
 def descent_path_slider(
     loss: Callable[[torch.Tensor], torch.Tensor],
-    paths: Mapping[str, Series],
-    losses: Mapping[str, Series],
+    paths: Mapping[str, Series | Mapping[str, Series]],
+    losses: Mapping[str, Series | Mapping[str, Series]],
     *,
     x_range: tuple[float, float],
     y_range: tuple[float, float],
@@ -696,18 +1053,20 @@ def descent_path_slider(
     resolution: int = 81,
     description: str | None = None,
 ) -> go.Figure:
-    """A slider over runs: each step shows one 2-D path on the loss contours (left) and its
-    loss against the step (right, log axis). Every run is computed beforehand; the slider
-    only switches which one is visible, so the page needs no kernel.
+    """A slider over runs: each step shows 2-D paths on the loss contours (left) and their
+    losses against the step (right, log axis). Every run is computed beforehand; the slider
+    only switches which ones are visible, so the page needs no kernel.
 
     Parameters
     ----------
     loss
         Takes a ``(N, 2)`` float64 tensor of points to their ``(N,)`` losses.
     paths
-        Slider label (e.g. ``"η = 0.5"``) to a ``(k, 2)`` sequence of iterates.
+        Slider label (e.g. ``"η = 0.5"``) to a ``(k, 2)`` sequence of iterates; or, to compare
+        methods, to a mapping from method name to its iterates (the same names in every step,
+        one colour each, named in a legend).
     losses
-        The same labels to each run's loss history.
+        The same labels (and method names) to each run's loss history.
     x_range, y_range
         The window of the contour panel, as ``(low, high)``; a path may leave it.
     title
@@ -737,6 +1096,12 @@ def descent_path_slider(
     >>> [step.label for step in fig.layout.sliders[0].steps], [t.visible for t in fig.data]
     ... # the contours (always shown), then each run's path and loss
     (['slow', 'fast'], [None, True, True, False, False])
+    >>> methods = {"κ = 2": {"a": paths["slow"], "b": paths["fast"]}}
+    >>> histories = {"κ = 2": {"a": losses["slow"], "b": losses["fast"]}}
+    >>> fig = descent_path_slider(bowl, methods, histories, x_range=(-2, 2), y_range=(-1, 1),
+    ...                           title="t")
+    >>> [(t.name, t.showlegend) for t in fig.data[1:]]
+    [('a', True), ('a', False), ('b', True), ('b', False)]
     """
     paths = _check_mapping(paths, "paths")
     losses = _check_mapping(losses, "losses")
@@ -745,34 +1110,72 @@ def descent_path_slider(
             f"Expected losses for the same runs as paths, got {list(losses)} for {list(paths)}"
         )
     labels = list(paths)
-    if isinstance(active, bool) or not isinstance(active, int) or not 0 <= active < len(labels):
-        raise ValueError(f"Expected active in [0, {len(labels) - 1}], got {active!r}")
+    _check_active(active, labels)
+    compare = isinstance(paths[labels[0]], Mapping)
+    methods: list[str] = []
+    for label in labels:
+        run, history = paths[label], losses[label]
+        if isinstance(run, Mapping) != compare:
+            raise TypeError(
+                "Expected every step's paths of the same kind (all paths, or all mappings from "
+                f"method names to paths), got a mixture at {label!r}"
+            )
+        if not compare:
+            continue
+        run = _check_mapping(run, f"paths of step {label!r}")
+        if not methods:
+            methods = list(run)
+        if list(run) != methods:
+            raise ValueError(
+                f"Expected the methods {methods} in every step, got {list(run)} in {label!r}"
+            )
+        if not isinstance(history, Mapping) or list(history) != methods:
+            got = list(history) if isinstance(history, Mapping) else type(history).__name__
+            raise ValueError(
+                f"Expected losses of step {label!r} for the methods {methods}, got {got}"
+            )
     contours = _contours(loss, x_range, y_range, resolution, True)
     contours.update(showscale=False)  # the contours are the background: no colour bar
     fig = go.Figure(contours)
     fig.set_subplots(1, 2, horizontal_spacing=0.14, column_widths=[0.5, 0.5])
     fig.data[0].update(xaxis="x", yaxis="y")
+    per_step = 2 * max(len(methods), 1)
     for i, label in enumerate(labels):
-        history = _as_array(losses[label], f"losses {label!r}")
         shown = i == active
-        path = _path_trace(label, paths[label], COLORS[0], visible=shown, showlegend=False)
-        fig.add_trace(path, row=1, col=1)
-        fig.add_trace(
-            go.Scatter(
-                x=np.arange(history.size),
-                y=history,
-                name=label,
-                mode="lines",
-                visible=shown,
-                line={"color": COLORS[1], "width": 2},
-                hovertemplate=f"step %{{x}}<br>loss %{{y:.3g}}<extra>{label}</extra>",
-                showlegend=False,
-            ),
-            row=1,
-            col=2,
+        step_paths: Any = paths[label]
+        step_losses: Any = losses[label]
+        runs: list[tuple[str, Any, Any]] = (
+            [(name, step_paths[name], step_losses[name]) for name in methods]
+            if compare
+            else [(label, step_paths, step_losses)]
         )
+        for j, (name, path, values) in enumerate(runs):
+            history = _as_array(values, f"losses {label!r}" + (f", {name!r}" if compare else ""))
+            path_colour, loss_colour = (COLORS[j], COLORS[j]) if compare else (COLORS[0], COLORS[1])
+            where = f"{label}, {name}" if compare else label
+            trace = _path_trace(where, path, path_colour, visible=shown, legendgroup=name,
+                                showlegend=compare and i == 0)  # fmt: skip
+            trace.update(name=name)
+            fig.add_trace(trace, row=1, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(history.size),
+                    y=history,
+                    name=name,
+                    mode="lines",
+                    visible=shown,
+                    legendgroup=name,
+                    line={"color": loss_colour, "width": 2},
+                    hovertemplate=f"step %{{x}}<br>loss %{{y:.3g}}<extra>{where}</extra>",
+                    showlegend=False,
+                ),
+                row=1,
+                col=2,
+            )
     fig = style(fig, title=title, x_label="x₁", y_label="x₂", description=description)
     fig.update_layout(height=480, margin={"b": 150})
+    if compare:
+        fig.update_layout(legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
     fig.update_xaxes(range=list(x_range), showgrid=False, constrain="domain", row=1, col=1)
     fig.update_yaxes(
         range=list(y_range), showgrid=False, scaleanchor="x", scaleratio=1, constrain="domain",
@@ -780,22 +1183,7 @@ def descent_path_slider(
     )  # fmt: skip
     fig.update_xaxes(title={"text": "step"}, row=1, col=2)
     fig.update_yaxes(title={"text": "loss"}, type="log", exponentformat="power", row=1, col=2)
-    steps = []
-    for i, label in enumerate(labels):
-        visible = [True] + [j == i for j in range(len(labels)) for _ in (0, 1)]
-        steps.append({"label": label, "method": "restyle", "args": [{"visible": visible}]})
-    fig.update_layout(
-        sliders=[
-            {
-                "active": active,
-                "x": 0.0,
-                "y": -0.2,
-                "len": 1.0,
-                "xanchor": "left",
-                "yanchor": "top",
-                "currentvalue": {"prefix": slider_label},
-                "steps": steps,
-            }
-        ]
-    )
+    visible = [[True] + [k == i for k in range(len(labels)) for _ in range(per_step)]
+               for i in range(len(labels))]  # fmt: skip
+    fig.update_layout(sliders=[_slider(labels, visible, active=active, prefix=slider_label)])
     return fig

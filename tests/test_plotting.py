@@ -260,3 +260,149 @@ def test_descent_path_slider_shows_one_run_per_step() -> None:
     with pytest.raises(ValueError, match=r"Expected active in \[0, 2\], got 3"):
         plotting.descent_path_slider(bowl, paths, losses, x_range=(-1, 1), y_range=(-1, 1),
                                      title="t", active=3)  # fmt: skip
+
+
+def test_descent_path_slider_compares_methods_in_every_step() -> None:
+    def bowl(p: torch.Tensor) -> torch.Tensor:
+        return p[:, 0] ** 2 + 4 * p[:, 1] ** 2
+
+    start = [2.0, 1.0]
+    paths = {
+        f"κ = {k}": {"heavy ball": [start, [1.0, 0.5]], "Nesterov": [start, [0.5, 0.2], [0.1, 0.0]]}
+        for k in (2, 10)
+    }
+    losses = {label: {"heavy ball": [8.0, 2.0], "Nesterov": [8.0, 0.4, 0.01]} for label in paths}
+    fig = plotting.descent_path_slider(
+        bowl, paths, losses, x_range=(-2, 2), y_range=(-1, 1), title="t", active=1
+    )
+    # contours, then per step: each method's path and loss, one colour per method
+    assert len(fig.data) == 1 + 2 * 4
+    assert [t.visible for t in fig.data[1:]] == [False] * 4 + [True] * 4
+    assert [t.name for t in fig.data[1:5]] == ["heavy ball"] * 2 + ["Nesterov"] * 2
+    assert fig.data[1].line.color == fig.data[2].line.color != fig.data[3].line.color
+    assert [t.showlegend for t in fig.data[1:]] == [True, False, True, False] + [False] * 4
+    assert fig.layout.sliders[0].steps[0].args[0]["visible"] == [True] + [True] * 4 + [False] * 4
+    assert list(fig.data[3].x) == [2.0, 0.5, 0.1]  # Nesterov's own path
+    with pytest.raises(ValueError, match=r"Expected the methods \['heavy ball', 'Nesterov'\]"):
+        plotting.descent_path_slider(
+            bowl, {**paths, "κ = 3": {"heavy ball": [start]}}, {**losses, "κ = 3": {}},
+            x_range=(-2, 2), y_range=(-1, 1), title="t",
+        )  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected losses of step 'κ = 2' for the methods"):
+        plotting.descent_path_slider(
+            bowl, paths, {**losses, "κ = 2": [8.0, 2.0]}, x_range=(-2, 2), y_range=(-1, 1),
+            title="t",
+        )  # fmt: skip
+    with pytest.raises(TypeError, match=r"Expected every step's paths of the same kind"):
+        plotting.descent_path_slider(
+            bowl, {**paths, "plain": [start]}, {**losses, "plain": [8.0]}, x_range=(-2, 2),
+            y_range=(-1, 1), title="t",
+        )  # fmt: skip
+
+
+def test_curves_slider_shows_one_family_per_step_on_fixed_axes() -> None:
+    k = np.arange(6)
+    frames = {
+        f"ρ = {r}": {"flat": r**k, "steep": (r / 2) ** k[:4]}  # a shorter run is fine
+        for r in (0.5, 0.9, 1.1)
+    }
+    theory = {"ρ = 0.9": {"flat": 0.9**k}}
+    fig = plotting.curves_slider(
+        k, frames, theory=theory, title="t", x_label="step", y_label="error", log_y=True,
+        active=1, slider_label="rate ", vlines={"k = 3": 3.0},
+    )  # fmt: skip
+    assert len(fig.data) == 2 * 3 + 1  # two curves per step, one prediction
+    names = [(t.name, t.visible) for t in fig.data]
+    assert names[2:5] == [("flat (theory)", True), ("flat", True), ("steep", True)]
+    assert fig.data[2].line.dash == "dash" and fig.data[2].line.color == fig.data[3].line.color
+    assert fig.data[3].line.color == fig.data[0].line.color  # a name keeps its colour
+    assert list(fig.data[1].x) == [0, 1, 2, 3]  # the short curve against the first x values
+    steps = fig.layout.sliders[0].steps
+    assert [s.label for s in steps] == list(frames)
+    assert steps[2].args[0]["visible"] == [False] * 5 + [True] * 2
+    # the y range is fixed across steps and holds every value: 1.1⁵ at the top, 0.25³ below
+    low, high = fig.layout.yaxis.range
+    assert fig.layout.yaxis.autorange is False
+    assert low < np.log10(0.25**3) and high > np.log10(1.1**5)
+    assert fig.layout.shapes[0].x0 == 3.0 and fig.layout.annotations[0].text == "k = 3"
+    fixed = plotting.curves_slider(
+        k, frames, title="t", x_label="s", y_label="e", log_y=True, y_range=(1e-3, 10.0)
+    )
+    assert np.allclose(fixed.layout.yaxis.range, [-3.0, 1.0])
+
+
+def test_curves_slider_rejects_what_it_cannot_draw() -> None:
+    k = np.arange(3)
+    frames = {"a": {"x": k}, "b": {"x": k}}
+    with pytest.raises(ValueError, match=r"Expected the curves \['x'\] in every step, got"):
+        plotting.curves_slider(k, {"a": {"x": k}, "b": {"y": k}}, title="t", x_label="",
+                               y_label="")  # fmt: skip
+    with pytest.raises(ValueError, match=r"of at most 3 values \(x's\), got 4"):
+        plotting.curves_slider(k, {"a": {"x": np.arange(4)}}, title="t", x_label="", y_label="")
+    with pytest.raises(ValueError, match=r"Expected theory for slider labels among"):
+        plotting.curves_slider(k, frames, theory={"c": {"x": k}}, title="t", x_label="",
+                               y_label="")  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected theory curves of step 'a' among \['x'\]"):
+        plotting.curves_slider(k, frames, theory={"a": {"z": k}}, title="t", x_label="",
+                               y_label="")  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected mode"):
+        plotting.curves_slider(k, frames, title="t", x_label="", y_label="", mode="bars")
+    with pytest.raises(ValueError, match=r"low > 0 on a log axis"):
+        plotting.curves_slider(k, frames, title="t", x_label="", y_label="", log_y=True,
+                               y_range=(0.0, 1.0))  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected active in \[0, 1\], got 2"):
+        plotting.curves_slider(k, frames, title="t", x_label="", y_label="", active=2)
+
+
+def test_curves_draw_labelled_vertical_lines_in_data_units() -> None:
+    fig = plotting.curves(
+        [0.1, 1.0, 10.0], {"y": [1.0, 2.0, 3.0]}, title="t", x_label="η", y_label="rate",
+        log_x=True, vlines={"2/L": 2.0},
+    )  # fmt: skip
+    # a shape on a log axis takes the data value, an annotation its logarithm (Plotly's rule)
+    assert fig.layout.shapes[0].x0 == fig.layout.shapes[0].x1 == 2.0
+    assert fig.layout.shapes[0].yref == "paper" and fig.layout.shapes[0].line.dash == "dot"
+    assert fig.layout.annotations[0].x == pytest.approx(np.log10(2.0))
+    with pytest.raises(ValueError, match=r"Expected a positive x for vline '0' on a log axis"):
+        plotting.curves([1.0, 2.0], {"y": [1.0, 2.0]}, title="t", x_label="", y_label="",
+                        log_x=True, vlines={"0": 0.0})  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected a finite x value for vline 'a'"):
+        plotting.curves([1.0, 2.0], {"y": [1.0, 2.0]}, title="t", x_label="", y_label="",
+                        vlines={"a": float("nan")})  # fmt: skip
+    with pytest.raises(TypeError, match=r"Expected vlines as a mapping"):
+        plotting.curves([1.0, 2.0], {"y": [1.0, 2.0]}, title="t", x_label="", y_label="",
+                        vlines=[1.0])  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_parameter_map_draws_the_plane_its_marks_and_its_edge() -> None:
+    eta = np.linspace(0.0, 2.0, 21)
+    beta = np.linspace(0.0, 0.9, 10)
+    rate = np.abs(1 - eta[None, :]) + beta[:, None] / 10
+    fig = plotting.parameter_map(
+        eta, beta, rate, title="t", x_label="η", y_label="β", z_label="rate",
+        marks={"optimum": (1.0, 0.0), "other": (0.5, 0.5)}, z_range=(0.0, 1.0), contour=1.0,
+    )  # fmt: skip
+    heatmap, edge, *marks = fig.data
+    assert heatmap.type == "heatmap" and np.asarray(heatmap.z).shape == (10, 21)
+    assert (heatmap.zmin, heatmap.zmax) == (0.0, 1.0)
+    assert edge.type == "contour" and edge.contours.start == edge.contours.end == 1.0
+    assert [m.name for m in marks] == ["optimum", "other"] and list(marks[0].x) == [1.0]
+    assert fig.layout.xaxis.title.text == "η" and heatmap.colorbar.title.text == "rate"
+    assert plotting.parameter_map(eta, beta, rate, title="t", x_label="", y_label="",
+                                  z_label="").data[0].zmin is None  # fmt: skip
+    with pytest.raises(
+        ValueError, match=r"Expected z of shape \(len\(y\), len\(x\)\) = \(10, 21\)"
+    ):
+        plotting.parameter_map(eta, beta, rate.T, title="t", x_label="", y_label="", z_label="")
+    with pytest.raises(ValueError, match=r"Expected x of at least 2 increasing values"):
+        plotting.parameter_map(eta[::-1], beta, rate, title="t", x_label="", y_label="",
+                               z_label="")  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected mark 'm' as a finite \(x, y\) pair"):
+        plotting.parameter_map(eta, beta, rate, title="t", x_label="", y_label="", z_label="",
+                               marks={"m": (1.0,)})  # type: ignore[dict-item]  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected z_range as \(low, high\)"):
+        plotting.parameter_map(eta, beta, rate, title="t", x_label="", y_label="", z_label="",
+                               z_range=(1.0, 0.0))  # fmt: skip
+    with pytest.raises(ValueError, match=r"Expected a finite contour level"):
+        plotting.parameter_map(eta, beta, rate, title="t", x_label="", y_label="", z_label="",
+                               contour=float("inf"))  # fmt: skip
