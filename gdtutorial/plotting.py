@@ -269,6 +269,10 @@ def _add_vlines(fig: go.Figure, vlines: Mapping[str, float] | None, *, log_x: bo
             raise ValueError(
                 f"Expected a positive x for vline {label!r} on a log axis, got {value}"
             )
+    # neighbours' labels go to opposite sides of their lines, so that two close lines stay legible
+    order = sorted(vlines, key=lambda label: vlines[label])
+    side = {label: ("right", "left")[rank % 2] for rank, label in enumerate(order)}
+    for label, value in vlines.items():
         # a shape takes data values on a log axis; an annotation takes their logarithm
         fig.add_shape(
             type="line", x0=value, x1=value, xref="x", y0=0, y1=1, yref="paper",
@@ -276,7 +280,7 @@ def _add_vlines(fig: go.Figure, vlines: Mapping[str, float] | None, *, log_x: bo
         )  # fmt: skip
         fig.add_annotation(
             x=math.log10(value) if log_x else value, xref="x", y=1.0, yref="paper",
-            text=str(label), showarrow=False, yanchor="bottom",
+            text=str(label), showarrow=False, yanchor="bottom", xanchor=side[label],
             font={"size": 12, "color": "#444444"},
         )  # fmt: skip
 
