@@ -34,7 +34,7 @@ import math
 import textwrap
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import torch
@@ -73,7 +73,7 @@ class _Case:
     cond: float
     scale: float = 1.0  # the largest singular value
     rhs: int | None = None  # solve: None for a vector b, k for an (m, k) matrix B
-    spd: bool = False  # inverse: symmetric positive definite
+    spd: bool = False  # symmetric positive definite (random_spd), else random_matrix
     default: bool = True  # run when ``cases=None``
 
     def matrix(self, generator: torch.Generator) -> torch.Tensor:
@@ -88,6 +88,22 @@ _SOLVE_TABLE = (
     _Case("ill-conditioned", "20×20, κ = 1e3", 20, 20, 1e3),
     _Case("tall", "30×10, κ = 10, least squares", 30, 10, 10.0),
     _Case("multi-rhs", "12×12, κ = 10, 3 right-hand sides", 12, 12, 10.0, rhs=3, default=False),
+    # Note [SPD solve cases]: for plain conjugate gradients, which needs a symmetric positive
+    # definite A. CG takes more than n = 30 steps on both in float64 (rounding spoils the
+    # conjugacy), so a loop that stops after n steps fails them; κ = 1e4 leaves a float64 CG
+    # room to spare below tol = 1e-6 (its attainable residual is near κ·u₆₄ ≈ 1e-12).
+    _Case("spd", "30×30 SPD, κ = 100", 30, 30, 100.0, spd=True, default=False),
+    _Case("spd-ill-conditioned", "30×30 SPD, κ = 1e4", 30, 30, 1e4, spd=True, default=False),
+    _Case(
+        "spd-multi-rhs",
+        "30×30 SPD, κ = 100, 3 right-hand sides",
+        30,
+        30,
+        100.0,
+        rhs=3,
+        spd=True,
+        default=False,
+    ),
 )
 _INVERSE_TABLE = (
     _Case("small", "4×4, κ = 2", 4, 4, 2.0),
@@ -102,7 +118,8 @@ _SVD_TABLE = (
     _Case("close", "10×10, κ = 2 (close singular values)", 10, 10, 2.0),
 )
 
-#: The names of :func:`check_solve`'s cases (``"multi-rhs"`` runs only when named).
+#: The names of :func:`check_solve`'s cases. ``"multi-rhs"`` and the symmetric positive definite
+#: ``"spd"``, ``"spd-ill-conditioned"`` and ``"spd-multi-rhs"`` run only when named.
 SOLVE_CASES: tuple[str, ...] = tuple(case.name for case in _SOLVE_TABLE)
 #: The names of :func:`check_inverse`'s cases.
 INVERSE_CASES: tuple[str, ...] = tuple(case.name for case in _INVERSE_TABLE)
@@ -492,19 +509,27 @@ def check_solve(
     fn : callable
         The reader's solver: ``fn(A, b)`` returns ``x``. It is called on copies of the inputs
         (a float64 CPU ``A`` of shape ``(m, n)`` and ``b`` of shape ``(m,)``, or ``(m, k)`` in
-        the ``"multi-rhs"`` case) and must return a float64 CPU tensor of shape ``(n,)`` (or
-        ``(n, k)``).
+        the ``"multi-rhs"`` and ``"spd-multi-rhs"`` cases) and must return a float64 CPU tensor
+        of shape ``(n,)`` (or ``(n, k)``).
     cases : str or iterable of str, optional
-        Which cases to run, by name; by default all but ``"multi-rhs"``:
+        Which cases to run, by name; by default the first four (their ``A`` is not symmetric):
 
         * ``"small"``: 5×5, κ = 2;
         * ``"medium"``: 20×20, κ = 10, largest singular value 4 (a step size tuned to
           ``‖A‖₂ = 1`` diverges here);
         * ``"ill-conditioned"``: 20×20, κ = 1e3 (plain gradient descent needs about κ² steps);
         * ``"tall"``: 30×10, κ = 10, a random ``b`` that ``A x`` cannot reach: least squares;
-        * ``"multi-rhs"``: 12×12, κ = 10, ``b`` of shape ``(12, 3)`` (three right-hand sides).
+        * ``"multi-rhs"``: 12×12, κ = 10, ``b`` of shape ``(12, 3)`` (three right-hand sides);
+        * ``"spd"``: 30×30 symmetric positive definite, κ = 100;
+        * ``"spd-ill-conditioned"``: 30×30 symmetric positive definite, κ = 1e4;
+        * ``"spd-multi-rhs"``: 30×30 symmetric positive definite, κ = 100, ``b`` of shape
+          ``(30, 3)``.
 
-        The matrices come from :func:`~gdtutorial.matrices.random_matrix`, ``b`` is Gaussian.
+        The three ``"spd"`` cases judge plain conjugate gradients, which needs a symmetric
+        positive definite ``A``: in float64 it takes more than ``n = 30`` steps on them, so
+        stop on the residual, not after ``n`` steps. The matrices come from
+        :func:`~gdtutorial.matrices.random_matrix` (the ``"spd"`` cases from
+        :func:`~gdtutorial.matrices.random_spd`), ``b`` is Gaussian.
     tol : float, default 1e-6
         A case passes when its residual is at or below ``tol``. The residual is
         ``‖A x − b‖/‖b‖``, and for a tall ``A`` the normal-equation residual
@@ -523,7 +548,11 @@ def check_solve(
         exception raised by ``fn`` (only :class:`Exception`: ``KeyboardInterrupt`` still
         stops the checker). A function that modifies its input is told so, and judged against
         the original input. A function that never returns hangs the checker: interrupt it
-        (Ctrl-C, or Jupyter's stop button); it cannot be stopped safely from inside.
+        (Ctrl-C, or Jupyter's stop button); it cannot be stopped safely from inside. When
+        ``fn`` passes an ``"spd"`` case but returns a wrong ``x`` (or NaN, or Inf) on a square
+        case whose ``A`` is not symmetric, that failure's hint adds that plain conjugate
+        gradients needs a symmetric positive definite ``A``, and that CG on the normal
+        equations (CGLS) takes any ``A`` of full column rank.
 
     Raises
     ------
@@ -543,8 +572,29 @@ def check_solve(
     False
     >>> print(report.first_failure.hint)
     your x has shape (5, 1); expected (5,) — x should have b's shape: a vector, not a column
+
+    Plain conjugate gradients, written for a symmetric positive definite ``A``, passes the
+    ``"spd"`` cases and fails the others, with a hint that says why:
+
+    >>> def plain_cg(A, b):
+    ...     x, r = torch.zeros_like(b), b.clone()
+    ...     p, rr = r.clone(), r @ r
+    ...     for _ in range(10 * len(b)):
+    ...         if rr.sqrt() <= 1e-8 * b.norm():
+    ...             break
+    ...         q = A @ p
+    ...         alpha = rr / (p @ q)
+    ...         x, r = x + alpha * p, r - alpha * q
+    ...         rr, rr_old = r @ r, rr
+    ...         p = r + (rr / rr_old) * p
+    ...     return x
+    >>> report = check_solve(plain_cg, cases=["spd", "spd-ill-conditioned", "medium"])
+    >>> [case.passed for case in report.cases]
+    [True, True, False]
+    >>> print(report.first_failure.hint)  # doctest: +ELLIPSIS
+    the residual is ... plain conjugate gradients needs a symmetric positive definite A...
     """
-    return _run(
+    report = _run(
         "check_solve",
         fn,
         cases,
@@ -555,6 +605,40 @@ def check_solve(
         ("A", "b"),
         _judge_solve,
     )
+    return _symmetry_hints(report)
+
+
+def _symmetry_hints(report: Report) -> Report:
+    """Add to each failure on a square case whose ``A`` is not symmetric (an ``x`` of the right
+    shape that is wrong, NaN or Inf) that plain CG needs a symmetric positive definite ``A``,
+    when an ``"spd"`` case passed: the reader's function is probably CG for such matrices."""
+    table = {case.name: case for case in _SOLVE_TABLE}
+    passed = [result.name for result in report.cases if result.passed and table[result.name].spd]
+    if not passed:
+        return report
+    names = ", ".join(f"'{name}'" for name in passed)
+    results = []
+    for result in report.cases:
+        case = table[result.name]
+        # a square A, and an x of the right shape that was wrong, NaN or Inf: CG ran and failed
+        ran = result.residual is not None or (result.hint or "").startswith(("NaN in", "Inf in"))
+        if not result.passed and not case.spd and case.rows == case.cols and ran:
+            note = (
+                f"your function passes the symmetric positive definite case"
+                f"{'s' if len(passed) > 1 else ''} {names} but not this one, where A is not "
+                f"symmetric: plain conjugate gradients needs a symmetric positive definite A; "
+                f"run CG on the normal equations AᵀAx = Aᵀb (CGLS), symmetric positive definite "
+                f"for every A of full column rank"
+            )
+            hint = result.hint
+            if hint is None:
+                hint = note
+            else:
+                hint += " " if hint.endswith((".", "?", "!")) else ". "
+                hint += note[0].upper() + note[1:]
+            result = replace(result, hint=hint)
+        results.append(result)
+    return Report(report.name, report.tol, tuple(results))
 
 
 # --- the inverse ---------------------------------------------------------------------------------

@@ -1045,7 +1045,8 @@ def field_heatmap(
 
 
 def descent_path_slider(
-    loss: Callable[[torch.Tensor], torch.Tensor],
+    loss: Callable[[torch.Tensor], torch.Tensor]
+    | Mapping[str, Callable[[torch.Tensor], torch.Tensor]],
     paths: Mapping[str, Series | Mapping[str, Series]],
     losses: Mapping[str, Series | Mapping[str, Series]],
     *,
@@ -1064,7 +1065,9 @@ def descent_path_slider(
     Parameters
     ----------
     loss
-        Takes a ``(N, 2)`` float64 tensor of points to their ``(N,)`` losses.
+        Takes a ``(N, 2)`` float64 tensor of points to their ``(N,)`` losses; or, when the
+        slider changes the problem (its conditioning, say), a mapping from each slider label
+        to its own loss, whose contours that step shows.
     paths
         Slider label (e.g. ``"η = 0.5"``) to a ``(k, 2)`` sequence of iterates; or, to compare
         methods, to a mapping from method name to its iterates (the same names in every step,
@@ -1138,12 +1141,25 @@ def descent_path_slider(
             raise ValueError(
                 f"Expected losses of step {label!r} for the methods {methods}, got {got}"
             )
-    contours = _contours(loss, x_range, y_range, resolution, True)
-    contours.update(showscale=False)  # the contours are the background: no colour bar
-    fig = go.Figure(contours)
+    if isinstance(loss, Mapping):
+        if list(loss) != labels:
+            raise ValueError(f"Expected a loss for each slider step {labels}, got {list(loss)}")
+        backgrounds = [
+            _contours(loss[label], x_range, y_range, resolution, True) for label in labels
+        ]
+    else:
+        backgrounds = [_contours(loss, x_range, y_range, resolution, True)]
+    fig = go.Figure()
     fig.set_subplots(1, 2, horizontal_spacing=0.14, column_widths=[0.5, 0.5])
-    fig.data[0].update(xaxis="x", yaxis="y")
-    per_step = 2 * max(len(methods), 1)
+    owner: list[int | None] = []  # the slider step of each trace (None: shown in every step)
+    for i, contours in enumerate(backgrounds):
+        # the contours are the background: no colour bar
+        per_label = len(backgrounds) > 1
+        contours.update(showscale=False)
+        if per_label:
+            contours.update(visible=i == active)
+        fig.add_trace(contours, row=1, col=1)
+        owner.append(i if per_label else None)
     for i, label in enumerate(labels):
         shown = i == active
         step_paths: Any = paths[label]
@@ -1158,9 +1174,10 @@ def descent_path_slider(
             path_colour, loss_colour = (COLORS[j], COLORS[j]) if compare else (COLORS[0], COLORS[1])
             where = f"{label}, {name}" if compare else label
             trace = _path_trace(where, path, path_colour, visible=shown, legendgroup=name,
-                                showlegend=compare and i == 0)  # fmt: skip
+                                showlegend=compare)  # fmt: skip
             trace.update(name=name)
             fig.add_trace(trace, row=1, col=1)
+            owner.append(i)
             fig.add_trace(
                 go.Scatter(
                     x=np.arange(history.size),
@@ -1176,6 +1193,7 @@ def descent_path_slider(
                 row=1,
                 col=2,
             )
+            owner.append(i)
     fig = style(fig, title=title, x_label="x₁", y_label="x₂", description=description)
     fig.update_layout(height=480, margin={"b": 150})
     if compare:
@@ -1187,7 +1205,6 @@ def descent_path_slider(
     )  # fmt: skip
     fig.update_xaxes(title={"text": "step"}, row=1, col=2)
     fig.update_yaxes(title={"text": "loss"}, type="log", exponentformat="power", row=1, col=2)
-    visible = [[True] + [k == i for k in range(len(labels)) for _ in range(per_step)]
-               for i in range(len(labels))]  # fmt: skip
+    visible = [[j is None or j == i for j in owner] for i in range(len(labels))]
     fig.update_layout(sliders=[_slider(labels, visible, active=active, prefix=slider_label)])
     return fig

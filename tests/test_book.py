@@ -17,12 +17,12 @@ pytestmark = pytest.mark.book
 #: Interactive figures each page must show. A page added to _toc.yml must be added here.
 EXPECTED_FIGURES = {
     "book/intro": 0,
-    "book/tensors-and-autograd": 4,
-    "book/solving-axb": 10,
+    "book/tensors-and-autograd": 6,
+    "book/solving-axb": 14,
     "book/large-sparse-systems": 8,
-    "book/matrix-inverse": 5,
-    "book/svd": 5,
-    "book/gpu-notes": 5,
+    "book/matrix-inverse": 6,
+    "book/svd": 6,
+    "book/gpu-notes": 6,
     "book/api": 0,
     "book/bibliography": 0,
 }

@@ -114,6 +114,96 @@ def test_reduced_linalg_svd_and_gdtutorial_svd_pass() -> None:
     assert [case.name for case in report.cases] == list(SVD_CASES)
 
 
+SPD_CASES = ["spd", "spd-ill-conditioned", "spd-multi-rhs"]
+
+
+def _plain_cg(A: torch.Tensor, b: torch.Tensor, max_iter: int | None = None) -> torch.Tensor:
+    """Conjugate gradients for a symmetric positive definite A, one α and β per column of b,
+    each column stopping on its own residual ‖b − Ax‖ ≤ 1e-10‖b‖."""
+    B = b if b.ndim == 2 else b[:, None]
+    X, R = torch.zeros_like(B), B.clone()
+    P, rr = R.clone(), R.square().sum(0)
+    target = 1e-10 * B.norm(dim=0)
+    for _ in range(10 * A.shape[0] if max_iter is None else max_iter):
+        running = rr.sqrt() > target
+        if not bool(running.any()):
+            break
+        Q = A @ P
+        alpha = torch.where(running, rr / (P * Q).sum(0), 0.0)
+        X, R = X + alpha * P, R - alpha * Q
+        rr, rr_old = R.square().sum(0), rr
+        P = R + torch.where(running, rr / rr_old, 0.0) * P
+    return X if b.ndim == 2 else X[:, 0]
+
+
+def test_the_spd_cases_run_only_when_named() -> None:
+    assert set(SPD_CASES) <= set(SOLVE_CASES)
+    assert not {case.name for case in check_solve(_lstsq).cases} & set(SPD_CASES)
+    assert [case.name for case in check_solve(_lstsq, cases=SPD_CASES).cases] == SPD_CASES
+
+
+def test_the_spd_cases_are_symmetric_positive_definite_with_the_stated_kappa() -> None:
+    matrices = dict(zip(SOLVE_CASES, _recorded(check_solve, cases=SOLVE_CASES), strict=True))
+    for name, kappa in (("spd", 1e2), ("spd-ill-conditioned", 1e4), ("spd-multi-rhs", 1e2)):
+        A = matrices[name]
+        assert A.shape == (30, 30) and torch.equal(A, A.mT), name
+        eigenvalues = torch.linalg.eigvalsh(A)
+        assert bool((eigenvalues > 0).all()), name
+        assert (eigenvalues[-1] / eigenvalues[0]).item() == pytest.approx(kappa, rel=1e-6)
+    for name in ("small", "medium", "ill-conditioned", "multi-rhs"):  # the others are not
+        A = matrices[name]
+        assert (A - A.mT).norm() > 0.1 * A.norm(), name
+
+
+def test_the_spd_multi_rhs_case_has_three_right_hand_sides() -> None:
+    shapes: list[tuple[int, ...]] = []
+    check_solve(lambda A, b: shapes.append(tuple(b.shape)), cases="spd-multi-rhs")
+    assert shapes == [(30, 3)]
+
+
+def test_plain_cg_passes_the_spd_cases_and_gdtutorial_cg_too() -> None:
+    report = check_solve(_plain_cg, cases=SPD_CASES)
+    assert report.passed, report
+    assert all(case.residual is not None and case.residual < 1e-9 for case in report.cases)
+    package = check_solve(lambda A, b: gdtutorial.solve(A, b, method="cg").x, cases=SPD_CASES)
+    assert package.passed, package
+
+
+def test_plain_cg_stopped_after_n_steps_fails_the_spd_cases() -> None:
+    report = check_solve(lambda A, b: _plain_cg(A, b, max_iter=A.shape[0]), cases=SPD_CASES)
+    assert [case.passed for case in report.cases] == [False, False, False], report
+    assert "more iterations" in _hint(report)
+
+
+def test_plain_cg_fails_the_non_symmetric_cases_with_a_hint_that_says_why() -> None:
+    report = check_solve(_plain_cg, cases=SOLVE_CASES)
+    passed = {case.name: case.passed for case in report.cases}
+    assert passed == {name: name in SPD_CASES for name in SOLVE_CASES}, report
+    note = "plain conjugate gradients needs a symmetric positive definite A"
+    for case in report.cases:
+        if case.name in ("small", "medium", "ill-conditioned", "multi-rhs"):
+            assert case.hint is not None and note in case.hint, case
+            assert "passes the symmetric positive definite cases 'spd', " in case.hint
+            assert "(CGLS)" in case.hint
+        else:  # the SPD cases pass; the tall case gets its own least-squares hint
+            assert case.hint is None or note not in case.hint, case
+    tall = next(case for case in report.cases if case.name == "tall")
+    assert tall.hint is not None and "least-squares" in tall.hint
+    assert "First failure (small" in str(report) and note.split()[0] in str(report)
+
+
+def test_the_symmetry_hint_needs_a_passing_spd_case() -> None:
+    alone = check_solve(_plain_cg, cases=["small", "medium"])
+    assert not alone.passed
+    assert all("symmetric positive definite" not in (case.hint or "") for case in alone.cases)
+    both_wrong = check_solve(lambda A, b: _lstsq(A, b) * (1 + 1e-4), cases=["spd", "small"])
+    assert all("symmetric positive definite" not in (case.hint or "") for case in both_wrong.cases)
+    one = check_solve(_plain_cg, cases=["spd", "small"])
+    hint = _hint(one)
+    assert "passes the symmetric positive definite case 'spd' but not this one" in hint
+    assert hint.startswith("the residual is ")
+
+
 # --- wrong solutions fail with the right hint ----------------------------------------------------
 
 
@@ -455,7 +545,16 @@ def test_problems_are_fixed_and_do_not_depend_on_the_selection() -> None:
 
 def test_problems_have_the_documented_shapes_dtype_and_conditioning() -> None:
     expected: dict[Checker, list[tuple[int, int, float]]] = {
-        check_solve: [(5, 5, 2), (20, 20, 10), (20, 20, 1e3), (30, 10, 10), (12, 12, 10)],
+        check_solve: [
+            (5, 5, 2),
+            (20, 20, 10),
+            (20, 20, 1e3),
+            (30, 10, 10),
+            (12, 12, 10),
+            (30, 30, 100),
+            (30, 30, 1e4),
+            (30, 30, 100),
+        ],
         check_inverse: [(4, 4, 2), (15, 15, 10), (10, 10, 100), (25, 25, 1e3)],
         check_svd: [(8, 8, 10), (20, 6, 100), (6, 15, 10), (10, 10, 2)],
     }

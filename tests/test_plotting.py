@@ -280,7 +280,8 @@ def test_descent_path_slider_compares_methods_in_every_step() -> None:
     assert [t.visible for t in fig.data[1:]] == [False] * 4 + [True] * 4
     assert [t.name for t in fig.data[1:5]] == ["heavy ball"] * 2 + ["Nesterov"] * 2
     assert fig.data[1].line.color == fig.data[2].line.color != fig.data[3].line.color
-    assert [t.showlegend for t in fig.data[1:]] == [True, False, True, False] + [False] * 4
+    # every step names its methods in the legend (only the visible step's entries show)
+    assert [t.showlegend for t in fig.data[1:]] == [True, False, True, False] * 2
     assert fig.layout.sliders[0].steps[0].args[0]["visible"] == [True] + [True] * 4 + [False] * 4
     assert list(fig.data[3].x) == [2.0, 0.5, 0.1]  # Nesterov's own path
     with pytest.raises(ValueError, match=r"Expected the methods \['heavy ball', 'Nesterov'\]"):
@@ -406,3 +407,24 @@ def test_parameter_map_draws_the_plane_its_marks_and_its_edge() -> None:
     with pytest.raises(ValueError, match=r"Expected a finite contour level"):
         plotting.parameter_map(eta, beta, rate, title="t", x_label="", y_label="", z_label="",
                                contour=float("inf"))  # fmt: skip
+
+
+def test_descent_path_slider_draws_each_steps_own_contours_when_the_loss_changes() -> None:
+    def bowl(weight: float):  # a loss of the given weight
+        return lambda p: p[:, 0] ** 2 + weight * p[:, 1] ** 2
+
+    paths = {f"κ = {k}": {"a": [[1.0, 1.0], [0.0, 0.5]]} for k in (2, 10)}
+    losses = {label: {"a": [1.0, 0.5]} for label in paths}
+    fig = plotting.descent_path_slider(
+        {"κ = 2": bowl(2.0), "κ = 10": bowl(10.0)}, paths, losses, x_range=(-1, 1),
+        y_range=(-1, 1), title="t", active=1,
+    )  # fmt: skip
+    assert [t.type for t in fig.data] == ["contour", "contour"] + ["scatter"] * 4
+    assert [t.visible for t in fig.data] == [False, True, False, False, True, True]
+    first, second = (np.asarray(t.z) for t in fig.data[:2])
+    assert not np.allclose(first, second)  # each step's own loss
+    steps = fig.layout.sliders[0].steps
+    assert steps[0].args[0]["visible"] == [True, False, True, True, False, False]
+    with pytest.raises(ValueError, match=r"Expected a loss for each slider step"):
+        plotting.descent_path_slider({"κ = 2": bowl(2.0)}, paths, losses, x_range=(-1, 1),
+                                     y_range=(-1, 1), title="t")  # fmt: skip
