@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -56,6 +57,8 @@ class _PageParser(HTMLParser):
         self.figures = 0
         self.error_outputs = 0
         self.scripts: list[str] = []
+        self.figure_json: list[dict] = []  # each figure's Plotly JSON, in page order
+        self._in_figure_data = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
@@ -70,8 +73,19 @@ class _PageParser(HTMLParser):
             self.loads.append((tag, attributes["src"]))
         if "gdt-figure" in classes:
             self.figures += 1
+        self._in_figure_data = tag == "script" and "gdt-figure-data" in classes
         if {"traceback", "error"} & set(classes) or ("output" in classes and "stderr" in classes):
             self.error_outputs += 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_figure_data:
+            self.figure_json.append(json.loads(data.replace("<\\/", "</")))
+            self._in_figure_data = False
+
+    @property
+    def slider_figures(self) -> list[dict]:
+        """The figures with a slider: a parameter the reader moves, or an animation's frames."""
+        return [fig for fig in self.figure_json if fig.get("layout", {}).get("sliders")]
 
 
 def parse(path: Path) -> _PageParser:
@@ -111,6 +125,27 @@ def test_page_has_its_figures_and_no_error_output(book: BookBuild, page: str) ->
     # plotly.js is loaded once on pages with figures, and not at all on the others
     plotly_loads = [s for s in parsed.scripts if s.endswith("plotly.min.js")]
     assert len(plotly_loads) == (1 if EXPECTED_FIGURES[page] else 0)
+
+
+def test_the_reader_can_move_the_parameters_of_the_dynamics(book: BookBuild) -> None:
+    """Issue 13's acceptance: at least 3 slider figures in chapters 1 and 2, 5 in the book,
+    and every slider wired: each step shows a different set of traces, or a frame that exists."""
+    sliders = {page: parse(book.html / f"{page}.html").slider_figures for page in EXPECTED_FIGURES}
+    first_two = sliders["book/tensors-and-autograd"] + sliders["book/solving-axb"]
+    assert len(first_two) >= 3, [fig["layout"]["title"]["text"] for fig in first_two]
+    assert sum(len(figs) for figs in sliders.values()) >= 5
+    for fig in (fig for figs in sliders.values() for fig in figs):
+        title = fig["layout"]["title"]["text"]
+        steps = fig["layout"]["sliders"][0]["steps"]
+        assert len(steps) >= 2, title
+        if steps[0]["method"] == "restyle":
+            shown = [tuple(step["args"][0]["visible"]) for step in steps]
+            assert all(len(v) == len(fig["data"]) for v in shown), title
+            assert len(set(shown)) == len(steps), title  # no two steps show the same traces
+        else:
+            assert steps[0]["method"] == "animate", title
+            frames = {frame["name"] for frame in fig["frames"]}
+            assert all(step["args"][0][0] in frames for step in steps), title
 
 
 def test_no_page_loads_anything_from_another_host(book: BookBuild) -> None:
