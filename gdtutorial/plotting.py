@@ -249,7 +249,27 @@ def curves(
         description=description,
     )
     _add_vlines(fig, vlines, log_x=log_x)
+    _legend(fig, "bottom")
     return fig
+
+
+def _legend(fig: go.Figure, where: str) -> None:
+    """A horizontal legend outside the plot, so that a narrow page keeps the plot's width:
+    ``"bottom"`` under the x axis, or ``"top"`` under the title (for figures whose slider sits
+    below). Placed relative to the whole figure, it makes room for itself however many rows it
+    wraps to."""
+    if where == "bottom":
+        fig.update_layout(
+            legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container",
+                    "yanchor": "bottom"}
+        )  # fmt: skip
+    else:
+        height = fig.layout.height or 450
+        fig.update_layout(
+            title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
+            legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1 - 44 / height,
+                    "yref": "container", "yanchor": "top"},
+        )  # fmt: skip
 
 
 def _add_vlines(fig: go.Figure, vlines: Mapping[str, float] | None, *, log_x: bool) -> None:
@@ -486,6 +506,7 @@ def curves_slider(
         margin={"b": 150},
         sliders=[_slider(labels, visible, active=active, prefix=slider_label)],
     )
+    _legend(fig, "top")
     return fig
 
 
@@ -688,9 +709,11 @@ def loss_curves(
                 line={"color": colour_of[label], "width": 2},
             )
         )
-    return style(
+    fig = style(
         fig, title=title, x_label=x_label, y_label=y_label, log_y=True, description=description
     )
+    _legend(fig, "bottom")
+    return fig
 
 
 def _contours(
@@ -1197,7 +1220,7 @@ def descent_path_slider(
     fig = style(fig, title=title, x_label="x₁", y_label="x₂", description=description)
     fig.update_layout(height=480, margin={"b": 150})
     if compare:
-        fig.update_layout(legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+        _legend(fig, "top")
     fig.update_xaxes(range=list(x_range), showgrid=False, constrain="domain", row=1, col=1)
     fig.update_yaxes(
         range=list(y_range), showgrid=False, scaleanchor="x", scaleratio=1, constrain="domain",

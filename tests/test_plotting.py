@@ -428,3 +428,16 @@ def test_descent_path_slider_draws_each_steps_own_contours_when_the_loss_changes
     with pytest.raises(ValueError, match=r"Expected a loss for each slider step"):
         plotting.descent_path_slider({"κ = 2": bowl(2.0)}, paths, losses, x_range=(-1, 1),
                                      y_range=(-1, 1), title="t")  # fmt: skip
+
+
+def test_legends_sit_outside_the_plot_so_a_narrow_page_keeps_its_width() -> None:
+    line = plotting.curves([1.0, 2.0], {"a": [1.0, 2.0], "b": [2.0, 1.0]}, title="t",
+                           x_label="x", y_label="y")  # fmt: skip
+    assert line.layout.legend.orientation == "h" and line.layout.legend.yref == "container"
+    assert line.layout.legend.y == 0  # under the x axis
+    slider = plotting.curves_slider(
+        [0, 1], {"s": {"a": [1.0, 2.0], "b": [2.0, 1.0]}}, title="t", x_label="x", y_label="y"
+    )
+    # above the plot, under the title: the slider is below
+    assert slider.layout.legend.yref == "container" and slider.layout.legend.y > 0.8
+    assert slider.layout.title.yref == "container" and slider.layout.title.y == 1
