@@ -48,13 +48,15 @@ COLLAPSED_TITLE = (
 POINT_OF_FIRST_TRACE = """
 (div) => {
   const layout = div._fullLayout, box = div.getBoundingClientRect();
-  const trace = div._fullData[0];
+  // the first trace shown: a slider's other steps are hidden and have no points
+  const index = Math.max(0, div._fullData.findIndex((t) => t.visible === true));
+  const trace = div._fullData[index];
   // the trace's own axes: a figure with subplots has several
   const xa = layout[(trace.xaxis || "x").replace("x", "xaxis")];
   const ya = layout[(trace.yaxis || "y").replace("y", "yaxis")];
   let x = xa._offset + xa._length / 2, y = ya._offset + ya._length / 2;
   if (trace.type === "scatter") {
-    const points = div.calcdata[0].filter((p) => isFinite(p.x) && isFinite(p.y));
+    const points = div.calcdata[index].filter((p) => isFinite(p.x) && isFinite(p.y));
     const p = points[Math.floor(points.length / 2)];
     x = xa._offset + xa.c2p(p.x);
     y = ya._offset + ya.c2p(p.y);
