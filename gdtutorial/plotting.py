@@ -253,6 +253,23 @@ def curves(
     return fig
 
 
+def _check_window(name: str, window: Any, *, positive: bool = False) -> None:
+    """A window ``(low, high)`` of finite numbers with ``low < high`` (and ``low > 0`` where
+    ``positive``, for a log axis): the descent panels, a fixed y range, a colour scale."""
+    if (
+        not isinstance(window, Sequence)
+        or len(window) != 2
+        or not all(isinstance(v, int | float) and math.isfinite(v) for v in window)
+        or not window[0] < window[1]
+        or (positive and window[0] <= 0)
+    ):
+        raise ValueError(
+            f"Expected {name} as (low, high) with low < high"
+            + (" and low > 0 on a log axis" if positive else "")
+            + f", got {window!r}"
+        )
+
+
 def _legend(fig: go.Figure, where: str) -> None:
     """A horizontal legend outside the plot, so that a narrow page keeps the plot's width:
     ``"bottom"`` under the x axis, or ``"top"`` under the title (for figures whose slider sits
@@ -477,18 +494,7 @@ def curves_slider(
         description=description,
     )  # fmt: skip
     if y_range is not None:
-        if (
-            not isinstance(y_range, Sequence)
-            or len(y_range) != 2
-            or not all(isinstance(v, int | float) and math.isfinite(v) for v in y_range)
-            or not y_range[0] < y_range[1]
-            or (log_y and y_range[0] <= 0)
-        ):
-            raise ValueError(
-                "Expected y_range as (low, high) with low < high"
-                + (" and low > 0 on a log axis" if log_y else "")
-                + f", got {y_range!r}"
-            )
+        _check_window("y_range", y_range, positive=log_y)
         fixed: list[float] | None = (
             [math.log10(y_range[0]), math.log10(y_range[1])] if log_y else list(y_range)
         )
@@ -571,13 +577,8 @@ def parameter_map(
         raise ValueError(
             f"Expected z of shape (len(y), len(x)) = {(ys.size, xs.size)}, got {zs.shape}"
         )
-    if z_range is not None and (
-        not isinstance(z_range, Sequence)
-        or len(z_range) != 2
-        or not all(isinstance(v, int | float) and math.isfinite(v) for v in z_range)
-        or not z_range[0] < z_range[1]
-    ):
-        raise ValueError(f"Expected z_range as (low, high) with low < high, got {z_range!r}")
+    if z_range is not None:
+        _check_window("z_range", z_range)
     fig = go.Figure(
         go.Heatmap(
             x=xs, y=ys, z=zs.astype(np.float32), colorscale="Viridis",
@@ -726,14 +727,8 @@ def _contours(
     """The contours of ``loss`` over the window (checked), as the descent figures draw them."""
     if not callable(loss):
         raise TypeError(f"Expected a callable loss, got {type(loss).__name__}")
-    for name, window in (("x_range", x_range), ("y_range", y_range)):
-        if (
-            not isinstance(window, Sequence)
-            or len(window) != 2
-            or not all(isinstance(v, int | float) and math.isfinite(v) for v in window)
-            or not window[0] < window[1]
-        ):
-            raise ValueError(f"Expected {name} as (low, high) with low < high, got {window!r}")
+    _check_window("x_range", x_range)
+    _check_window("y_range", y_range)
     if not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"Expected an integer resolution >= 2, got {resolution!r}")
     gx = torch.linspace(x_range[0], x_range[1], resolution, dtype=torch.float64)
